@@ -1,0 +1,68 @@
+"""Executes a tenant's plan through a provider connection: phase by phase, changes of a phase
+together, each change reported as done, failed or skipped (something it needs did not happen).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from skyconf.errors import SkyconfError
+from skyconf.plan import Change, phases
+from skyconf.resources import Key, dependency_levels, kind
+
+Status = Literal["done", "failed", "skipped"]
+
+
+@dataclass
+class Outcome:
+    change: Change
+    status: Status
+    error: str = ""
+
+
+async def apply_changes(
+    changes: list[Change],
+    write: Callable[[Change], Awaitable[None]],
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Apply every change it can; a failure never stops independent changes, only their dependants."""
+    outcomes: list[Outcome] = []
+    broken: set[tuple[str, Key]] = set()
+    broken_deletes: set[str] = set()
+
+    async def run(change: Change) -> Outcome:
+        blocked = _blocked_by(change, broken, broken_deletes)
+        if blocked:
+            return Outcome(change, "skipped", f"needs {blocked}, which was not applied")
+        try:
+            await write(change)
+        except SkyconfError as exc:
+            return Outcome(change, "failed", str(exc))
+        return Outcome(change, "done")
+
+    for group in phases(changes):
+        for outcome in await asyncio.gather(*(run(c) for c in group)):
+            if outcome.status != "done":
+                broken.add(outcome.change.ref)
+                if outcome.change.action == "delete":
+                    broken_deletes.add(outcome.change.kind)
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+    return outcomes
+
+
+def _blocked_by(change: Change, broken: set[tuple[str, Key]], broken_deletes: set[str]) -> str:
+    if change.action != "delete":
+        for ref in sorted(change.needs & broken):
+            return f"{kind(ref[0]).title} {kind(ref[0]).label(ref[1])}"
+        return ""
+    # A delete waits for the deletes of whatever depends on its kind (a time frame outlives its rules).
+    level = dependency_levels()
+    for other in sorted(broken_deletes):
+        if change.kind in kind(other).depends_on and level[other] > level[change.kind]:
+            return f"the deletion of a {kind(other).title}"
+    return ""

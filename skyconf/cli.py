@@ -1,0 +1,206 @@
+"""The `skyconf` command: parse options, call the library, print, set the exit code. Nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from skyconf.apply import Outcome
+from skyconf.errors import ConfigError, SkyconfError
+from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants, repo_root, whole_plan
+from skyconf.plan import Plan
+from skyconf.render.json import plan_document
+from skyconf.render.markdown import render_markdown
+from skyconf.render.text import render_text
+from skyconf.schema import SCHEMA_PATH, schema_text
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def friendly_errors(func: F) -> F:
+    """User-caused errors end as their one-line messages and exit 1, never as a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False)
+            err.print(f"{len(exc.problems)} problem(s); nothing was written to the PBX.", style="red", markup=False)
+            sys.exit(EXIT_ERROR)
+        except SkyconfError as exc:
+            err.print(f"error: {exc}", style="red", markup=False)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            err.print("interrupted; a re-run continues from the PBX's current state.", markup=False)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("SKYCONF_DEBUG"):
+                raise
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc} (set SKYCONF_DEBUG=1 for a traceback)",
+                style="red",
+                markup=False,
+            )
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+pbx_option = click.option("--pbx", "pbx", help="Connection profile to use instead of each tenant's `pbx:`.")
+
+
+@click.group()
+@click.version_option(package_name="skyconf")
+@click.option("-v", "--verbose", is_flag=True, help="Log requests and retries to stderr.")
+def main(verbose: bool) -> None:
+    """Keep a hosted PBX's configuration in git: tenant YAML -> plan -> apply."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+@main.command()
+@paths_argument
+@friendly_errors
+def validate(paths: list[Path]) -> None:
+    """Check tenant folders offline: YAML, schema, references, secrets. PATH is a tenant or tenants/."""
+    desired = load_all(list(paths))
+    for d in desired:
+        out.print(f"{d.tenant.name}: ok ({len(d.state)} objects)", markup=False)
+
+
+@main.command()
+@paths_argument
+@pbx_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0: none, 1: error).")
+@click.option("-o", "--out", "out_file", type=click.Path(path_type=Path), help="Save the plan (JSON) for apply.")
+@friendly_errors
+def plan(paths: list[Path], pbx: str | None, fmt: str, detailed_exitcode: bool, out_file: Path | None) -> None:
+    """Show what apply would change on the PBX."""
+    result = asyncio.run(_plan(list(paths), pbx, out_file))
+    _print_plan(result, fmt)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(EXIT_CHANGES)
+
+
+async def _plan(paths: list[Path], pbx: str | None, out_file: Path | None) -> Plan:
+    desired = load_all(paths)
+    async with Session(repo_root(paths), pbx) as session:
+        runs = await plan_tenants(session, desired)
+        result = whole_plan(runs)
+        if out_file:
+            out_file.write_text(json.dumps(plan_document(result, session.plan_key()), indent=2) + "\n")
+        return result
+
+
+@main.command()
+@paths_argument
+@pbx_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@friendly_errors
+def apply(paths: list[Path], pbx: str | None, auto_approve: bool) -> None:
+    """Make the PBX match the tenant YAML (shows the plan first)."""
+    failed = asyncio.run(_apply(list(paths), pbx, auto_approve))
+    sys.exit(EXIT_ERROR if failed else EXIT_OK)
+
+
+async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool) -> int:
+    desired = load_all(paths)
+    async with Session(repo_root(paths), pbx) as session:
+        runs = await plan_tenants(session, desired)
+        result = whole_plan(runs)
+        _print_plan(result, "text")
+        if not result.has_changes:
+            return 0
+        if not auto_approve:
+            if not sys.stdin.isatty():
+                raise SkyconfError("not a terminal: pass --auto-approve to apply without confirmation")
+            if not click.confirm("Apply these changes?", default=False):
+                err.print("Nothing applied.", markup=False)
+                return 0
+        total = sum(len(r.plan.changes) for r in runs)
+        done = 0
+
+        def report(tenant: str, outcome: Outcome) -> None:
+            nonlocal done
+            done += 1
+            c = outcome.change
+            style = {"done": "green", "failed": "red", "skipped": "yellow"}[outcome.status]
+            line = f"[{done}/{total}] {tenant}: {c.action} {c.kind} {'/'.join(c.key)}: {outcome.status}"
+            if outcome.error:
+                line += f" ({outcome.error})"
+            err.print(line, style=style, markup=False)
+
+        outcomes = await apply_runs(runs, report)
+    failed = sum(1 for os_ in outcomes.values() for o in os_ if o.status != "done")
+    applied = sum(1 for os_ in outcomes.values() for o in os_ if o.status == "done")
+    if failed:
+        err.print(
+            f"Applied {applied} change(s); {failed} failed or skipped. Fix the cause and re-run apply.",
+            style="red",
+            markup=False,
+        )
+    else:
+        out.print(f"Applied {applied} change(s).", style="green", markup=False)
+    return failed
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path),
+    default=SCHEMA_PATH,
+    show_default=True,
+    help="Where to write the JSON Schema ('-' for stdout).",
+)
+@friendly_errors
+def schema(out_file: Path) -> None:
+    """Write the JSON Schema of tenant YAML files (generated from the models)."""
+    if str(out_file) == "-":
+        click.echo(schema_text(), nl=False)
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(schema_text())
+    out.print(f"wrote {out_file}", markup=False)
+
+
+@main.group()
+def sandbox() -> None:
+    """The built-in NetSapiens-compatible sandbox PBX."""
+
+
+def _attach_sandbox_commands() -> None:
+    from skyconf.sandbox.cli import serve
+
+    sandbox.add_command(serve)
+
+
+_attach_sandbox_commands()
+
+
+def _print_plan(result: Plan, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(plan_document(result), indent=2))
+    elif fmt == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        for style, text in render_text(result):
+            out.print(text, style=style or None, markup=False)

@@ -1,0 +1,61 @@
+"""Forward targets and phone numbers: YAML spelling -> one canonical spelling the diff compares.
+
+Canonical forms: `user:101`, `handset:101`, `voicemail:101`, `queue:400`, `auto_attendant:500`,
+`conference:300` and external numbers in E.164 (`+14165550101`). `self` is replaced by the user's
+own extension during resolve, so the canonical form never contains it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+
+# Target prefixes that name one of the tenant's users.
+USER_TARGETS = ("user", "handset", "voicemail")
+# Target prefixes that name another kind of extension (declared in their own sections).
+OTHER_TARGETS = ("queue", "auto_attendant", "conference")
+TARGET_KINDS = USER_TARGETS + OTHER_TARGETS
+
+
+class TargetError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # one of TARGET_KINDS, or "number"
+    value: str  # an extension, or an E.164 number
+
+    def __str__(self) -> str:
+        return self.value if self.kind == "number" else f"{self.kind}:{self.value}"
+
+
+def parse_number(text: str, country: str) -> str:
+    """An external number in E.164, or TargetError saying why not."""
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        raise TargetError(f"'{text}' is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise TargetError(f"'{text}' is not a valid phone number in {country}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_target(text: str, *, own_extension: str, country: str) -> Target:
+    """`kind:EXT` (EXT may be `self`) or an external number."""
+    text = text.strip()
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix in TARGET_KINDS:
+        ext = own_extension if rest == "self" else rest
+        if not ext.isdigit():
+            raise TargetError(f"'{text}': {prefix}: needs an extension (digits) or self")
+        return Target(prefix, ext)
+    if sep and not prefix.startswith("+") and not prefix.isdigit():
+        raise TargetError(f"'{text}': unknown target kind '{prefix}'; use one of {', '.join(TARGET_KINDS)}")
+    if text == "self":
+        raise TargetError("'self' needs a kind, e.g. voicemail:self")
+    digits = text.replace(" ", "").replace("-", "")
+    if digits.isdigit() and len(digits) <= 6:
+        raise TargetError(f"'{text}' looks like an extension; write user:{digits} or handset:{digits}")
+    return Target("number", parse_number(text, country))

@@ -1,0 +1,220 @@
+"""Time frames: when something applies. Shared by the domain (`time_frames:`) and by each user.
+
+A time frame in YAML is a mix of `always`, `weekly` ranges, specific `dates` and `holidays`. The
+resolved form is what the diff compares and what routing evaluates: `always`, a sorted list of
+weekly [day, start, end] ranges, and a sorted list of [start, end) local date-time ranges in which
+holidays are already expanded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, TypeVar
+
+import holidays as holidays_lib
+from pydantic import Field, field_validator, model_validator
+
+from skyconf.model.base import Strict
+
+T = TypeVar("T", int, dt.datetime)
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_DATE_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?$")
+
+
+def parse_minutes(text: str, *, allow_24: bool = True) -> int:
+    """'09:30' -> 570; '24:00' only as an end."""
+    m = _TIME.match(text.strip())
+    if not m:
+        raise ValueError(f"'{text}' is not a time of day (HH:MM)")
+    hours, minutes = int(m.group(1)), int(m.group(2))
+    if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not allow_24)):
+        raise ValueError(f"'{text}' is not a time of day (00:00 to 24:00)")
+    return hours * 60 + minutes
+
+
+def format_minutes(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_days(spec: str) -> list[str]:
+    """'mon-fri' -> [mon..fri]; 'sat,sun'; 'daily' / 'weekdays' / 'weekends' as shorthands."""
+    spec = spec.strip().lower()
+    shorthand = {"daily": "mon-sun", "weekdays": "mon-fri", "weekends": "sat-sun"}
+    spec = shorthand.get(spec, spec)
+    days: list[str] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if "-" in part:
+            first, _, last = part.partition("-")
+            if first not in DAYS or last not in DAYS:
+                raise ValueError(f"'{part}' is not a day range (like mon-fri)")
+            i, j = DAYS.index(first), DAYS.index(last)
+            if j < i:
+                raise ValueError(f"day range '{part}' runs backwards")
+            days.extend(DAYS[i : j + 1])
+        elif part in DAYS:
+            days.append(part)
+        else:
+            raise ValueError(f"'{part}' is not a day (one of {', '.join(DAYS)}, or a range like mon-fri)")
+    return days
+
+
+def parse_local(text: str, *, end: bool = False) -> dt.datetime:
+    """'2026-12-31 12:00' or '2026-12-31' (start of that day, or for an end, the start of the next)."""
+    m = _DATE_TIME.match(text.strip())
+    if not m:
+        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD) or date and time (YYYY-MM-DD HH:MM)")
+    try:
+        day = dt.date.fromisoformat(m.group(1))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a valid date") from None
+    if m.group(2) is None:
+        start = dt.datetime.combine(day, dt.time())
+        return start + dt.timedelta(days=1) if end else start
+    minutes = parse_minutes(m.group(2))
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes)
+
+
+class DateRange(Strict):
+    from_: str = Field(alias="from")
+    to: str
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        start, stop = parse_local(self.from_), parse_local(self.to, end=True)
+        if stop <= start:
+            raise ValueError(f"range ends ({self.to}) before it starts ({self.from_})")
+        return self
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        return parse_local(self.from_), parse_local(self.to, end=True)
+
+
+class Holidays(Strict):
+    """Public holidays from the `holidays` package, with the observed days it reports."""
+
+    country: str
+    subdivision: str | None = None
+    # Years to expand; by default the current and the next year (a yearly drift check picks up new years).
+    years: list[int] | None = None
+    # Holiday names to leave out, e.g. ["Civic Holiday"].
+    exclude: list[str] = []
+
+    @model_validator(mode="after")
+    def _known(self) -> Holidays:
+        try:
+            holidays_lib.country_holidays(self.country, subdiv=self.subdivision, years=2026)
+        except NotImplementedError:
+            raise ValueError(f"the holidays package knows no country '{self.country}'") from None
+        except Exception as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def days(self, default_years: list[int]) -> list[tuple[dt.date, str]]:
+        table = holidays_lib.country_holidays(
+            self.country, subdiv=self.subdivision, years=self.years or default_years, observed=True
+        )
+        excluded = {name.lower() for name in self.exclude}
+        out = []
+        for day, names in sorted(table.items()):
+            kept = [n for n in names.split("; ") if n.lower() not in excluded]
+            if kept:
+                out.append((day, "; ".join(kept)))
+        return out
+
+
+class TimeFrame(Strict):
+    """When a rule applies. Lower `priority` wins when several frames are active at once."""
+
+    priority: int = Field(ge=0, le=98)
+    always: bool = False
+    weekly: dict[str, list[str]] = {}
+    # Whole days ("2026-12-24") or {from, to} ranges of dates or date-times.
+    dates: list[DateRange] = []
+    holidays: Holidays | None = None
+
+    @field_validator("weekly", mode="before")
+    @classmethod
+    def _weekly_lists(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): ([v] if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    @field_validator("weekly")
+    @classmethod
+    def _weekly_valid(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for days, ranges in value.items():
+            parse_days(days)
+            for text in ranges:
+                _parse_range(text)
+        return value
+
+    @field_validator("dates", mode="before")
+    @classmethod
+    def _date_strings(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        out: list[Any] = []
+        for item in value:
+            if isinstance(item, (str, dt.date)):
+                item = {"from": item, "to": item}
+            out.append(item)
+        return out
+
+    @model_validator(mode="after")
+    def _something(self) -> TimeFrame:
+        if self.always and (self.weekly or self.dates or self.holidays):
+            raise ValueError("'always' cannot be combined with weekly, dates or holidays")
+        if not (self.always or self.weekly or self.dates or self.holidays):
+            raise ValueError("a time frame needs one of: always, weekly, dates, holidays")
+        return self
+
+    def resolved(self, default_years: list[int]) -> dict[str, Any]:
+        """The provider-neutral fields of this frame (see module docstring)."""
+        weekly: dict[int, list[tuple[int, int]]] = {}
+        for days, ranges in self.weekly.items():
+            for day in parse_days(days):
+                for text in ranges:
+                    weekly.setdefault(DAYS.index(day), []).append(_parse_range(text))
+        weekly_rows = [
+            [DAYS[day], format_minutes(a), format_minutes(b)] for day in sorted(weekly) for a, b in _merge(weekly[day])
+        ]
+        spans = [item.bounds() for item in self.dates]
+        if self.holidays:
+            for holiday, _name in self.holidays.days(default_years):
+                start = dt.datetime.combine(holiday, dt.time())
+                spans.append((start, start + dt.timedelta(days=1)))
+        date_rows = [[_fmt(a), _fmt(b)] for a, b in _merge(spans)]
+        return {"always": self.always, "weekly": weekly_rows, "dates": date_rows}
+
+
+def _fmt(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def _parse_range(text: str) -> tuple[int, int]:
+    start_text, sep, end_text = str(text).partition("-")
+    if not sep:
+        raise ValueError(f"'{text}' is not a time range (HH:MM-HH:MM)")
+    start, end = parse_minutes(start_text, allow_24=False), parse_minutes(end_text)
+    if end <= start:
+        raise ValueError(f"range '{text}' ends before it starts; split a range across midnight into two days")
+    return start, end
+
+
+def _merge(spans: list[tuple[T, T]]) -> list[tuple[T, T]]:
+    merged: list[tuple[T, T]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged

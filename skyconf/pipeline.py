@@ -1,0 +1,147 @@
+"""The whole flow for a set of tenant folders: load -> resolve -> read live -> diff -> plan, and apply.
+
+Tenants are planned concurrently; tenants on the same PBX share one HTTP client and its bound on
+requests in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import secrets
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from skyconf.apply import Outcome, apply_changes
+from skyconf.config import Profile, find_root, load_profile
+from skyconf.errors import ConfigError, Problem
+from skyconf.load import load_tenant, tenant_folders
+from skyconf.plan import Plan, TenantPlan, diff, fingerprint
+from skyconf.providers.netsapiens import NetSapiensTenant
+from skyconf.providers.netsapiens.api import Api
+from skyconf.resolve import Desired, resolve
+from skyconf.resources import State
+
+PLAN_KEY_ENV = "SKYCONF_PLAN_KEY"
+
+
+@dataclass
+class TenantRun:
+    desired: Desired
+    connection: NetSapiensTenant
+    live: State
+    plan: TenantPlan
+
+
+def load_all(paths: list[Path], today: dt.date | None = None) -> list[Desired]:
+    """Every tenant loaded and resolved; the problems of all tenants are reported together."""
+    problems: list[Problem] = []
+    out: list[Desired] = []
+    for folder in tenant_folders(paths):
+        try:
+            out.append(resolve(load_tenant(folder), today))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    domains: dict[str, str] = {}
+    for d in out:
+        other = domains.setdefault(d.tenant.tenant.domain, d.tenant.name)
+        if other != d.tenant.name:
+            problems.append(d.tenant.doc.problem(("domain",), f"domain is also declared by tenant '{other}'"))
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+@dataclass
+class Session:
+    """Open connections to PBXs, one per profile, for the length of one command."""
+
+    root: Path
+    pbx_override: str | None = None
+    stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    apis: dict[str, Api] = field(default_factory=dict)
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stack.aclose()
+
+    def api(self, pbx: str) -> Api:
+        name = self.pbx_override or pbx
+        if name not in self.apis:
+            profile = load_profile(name, self.root)
+            self.apis[name] = Api(_client(profile, self.stack), concurrency=profile.concurrency)
+        return self.apis[name]
+
+    def plan_key(self) -> bytes:
+        """Key for the hashes of secrets in saved plans: from the environment, else a local key file."""
+        if os.environ.get(PLAN_KEY_ENV):
+            return os.environ[PLAN_KEY_ENV].encode()
+        path = self.root / ".skyconf" / "plan.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+def _client(profile: Profile, stack: AsyncExitStack) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {}
+    timeout = httpx.Timeout(profile.timeout)
+    if profile.url is None:
+        from skyconf.sandbox import create_app
+
+        assert profile.sandbox_db is not None
+        app = create_app(profile.sandbox_db, tokens=[profile.api_key or ""])
+        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
+        client = httpx.AsyncClient(
+            transport=transport, base_url="http://sandbox/ns-api/v2", headers=headers, timeout=timeout
+        )
+    else:
+        client = httpx.AsyncClient(base_url=profile.url, headers=headers, timeout=timeout, verify=profile.verify_tls)
+    stack.push_async_callback(client.aclose)
+    return client
+
+
+async def plan_tenants(session: Session, desired: list[Desired]) -> list[TenantRun]:
+    key = session.plan_key()
+
+    async def one(d: Desired) -> TenantRun:
+        conn = NetSapiensTenant(session.api(d.tenant.tenant.pbx), d)
+        live = await conn.read()
+        changes, unmanaged = diff(d.state, live, d.prune)
+        t = d.tenant
+        plan = TenantPlan(
+            t.name, t.tenant.domain, session.pbx_override or t.tenant.pbx, changes, unmanaged, fingerprint(live, key)
+        )
+        return TenantRun(d, conn, live, plan)
+
+    return list(await asyncio.gather(*(one(d) for d in desired)))
+
+
+def whole_plan(runs: list[TenantRun]) -> Plan:
+    return Plan([r.plan for r in runs])
+
+
+async def apply_runs(
+    runs: list[TenantRun], on_outcome: Callable[[str, Outcome], None] | None = None
+) -> dict[str, list[Outcome]]:
+    """Apply each tenant's plan; tenants run concurrently, each in its own dependency order."""
+
+    async def one(run: TenantRun) -> tuple[str, list[Outcome]]:
+        report = (lambda o: on_outcome(run.plan.tenant, o)) if on_outcome else None
+        return run.plan.tenant, await apply_changes(run.plan.changes, run.connection.write, report)
+
+    return dict(await asyncio.gather(*(one(r) for r in runs)))
+
+
+def repo_root(paths: list[Path]) -> Path:
+    return find_root(paths[0] if paths else Path.cwd())

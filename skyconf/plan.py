@@ -1,0 +1,157 @@
+"""Desired vs live -> Plan: ordered changes with field-level diffs, for any resource kind.
+
+Nothing here knows a kind by name: ordering comes from each kind's dependencies, ownership from its
+prune default (or the tenant's override), grouping from its owner kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from skyconf.resources import KINDS, Fields, Key, Source, State, dependency_levels, kind
+
+Action = Literal["create", "update", "delete"]
+
+
+@dataclass
+class Change:
+    action: Action
+    kind: str
+    key: Key
+    before: Fields | None
+    after: Fields | None
+    # Names of the fields whose values differ (updates only; creates and deletes list every field).
+    changed: tuple[str, ...] = ()
+    needs: frozenset[tuple[str, Key]] = frozenset()
+    source: Source | None = None
+    # The live object's provider data (see Resource.meta).
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> tuple[str, Key]:
+        return (self.kind, self.key)
+
+    @property
+    def group(self) -> tuple[str, Key]:
+        """The object a reader thinks of this change as part of (a user's rules belong to the user)."""
+        owner = kind(self.kind).owner_kind
+        return (owner, self.key[:1]) if owner else (self.kind, self.key)
+
+    @property
+    def phase(self) -> tuple[int, int]:
+        """Apply order: writes by dependency level, then deletes in reverse; equal phases may run together."""
+        level = dependency_levels()[self.kind]
+        return (1, -level) if self.action == "delete" else (0, level)
+
+
+@dataclass
+class TenantPlan:
+    tenant: str
+    domain: str
+    pbx: str
+    changes: list[Change]
+    # Live objects of kinds the tenant does not prune and that its YAML does not mention.
+    unmanaged: dict[str, int] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "update": 0, "delete": 0}
+        for c in self.changes:
+            out[c.action] += 1
+        return out
+
+
+@dataclass
+class Plan:
+    tenants: list[TenantPlan]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(t.changes for t in self.tenants)
+
+
+def diff(desired: State, live: State, prune: Mapping[str, bool] | None = None) -> tuple[list[Change], dict[str, int]]:
+    """Changes that make `live` match `desired`, in apply order, and counts of unmanaged live objects.
+
+    Only fields present on the desired resource are compared. Live objects owned by an object the
+    tenant does not declare (say, rules of an unmanaged user) are outside the tenant's reach.
+    """
+    prune = prune or {}
+    changes: list[Change] = []
+    unmanaged: dict[str, int] = {}
+    for want in desired:
+        have = live.get(want.kind, want.key)
+        if have is None:
+            changes.append(
+                Change(
+                    "create", want.kind, want.key, None, dict(want.fields), tuple(want.fields), want.needs, want.source
+                )
+            )
+            continue
+        changed = tuple(name for name, value in want.fields.items() if have.fields.get(name) != value)
+        if changed:
+            changes.append(
+                Change(
+                    "update",
+                    want.kind,
+                    want.key,
+                    dict(have.fields),
+                    dict(want.fields),
+                    changed,
+                    want.needs,
+                    want.source,
+                    dict(have.meta),
+                )
+            )
+    for have in live:
+        if desired.get(have.kind, have.key) is not None:
+            continue
+        k = kind(have.kind)
+        if k.singleton:
+            continue
+        if k.owner_kind and desired.get(k.owner_kind, have.key[:1]) is None:
+            continue
+        if prune.get(have.kind, k.prune_default):
+            changes.append(
+                Change("delete", have.kind, have.key, dict(have.fields), None, tuple(have.fields), meta=dict(have.meta))
+            )
+        else:
+            unmanaged[have.kind] = unmanaged.get(have.kind, 0) + 1
+    changes.sort(key=lambda c: (c.phase, c.kind, c.key))
+    return changes, unmanaged
+
+
+def phases(changes: list[Change]) -> list[list[Change]]:
+    """Changes split into consecutive groups that may run concurrently."""
+    groups: list[list[Change]] = []
+    for change in changes:
+        if groups and groups[-1][0].phase == change.phase:
+            groups[-1].append(change)
+        else:
+            groups.append([change])
+    return groups
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def secret_digest(secret_key: bytes, value: Any) -> str:
+    """A keyed hash of a secret: it detects change without letting anyone guess a 4-digit PIN offline."""
+    return "hmac-sha256:" + hmac.new(secret_key, canonical_json(value).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def fingerprint(live: State, secret_key: bytes) -> str:
+    """A digest of the live state a plan was computed against (secrets enter only through their hash)."""
+    h = hashlib.sha256()
+    for (kind_name, key), res in sorted(live.resources.items()):
+        secrets = KINDS[kind_name].secret_fields
+        fields = {k: (secret_digest(secret_key, v) if k in secrets else v) for k, v in res.fields.items()}
+        h.update(canonical_json([kind_name, list(key), fields]).encode())
+    return h.hexdigest()

@@ -1,0 +1,59 @@
+"""The NetSapiens API v2 provider: the only code that knows the vendor's paths and field names."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from skyconf.plan import Change
+from skyconf.providers.netsapiens.answerrules import AnswerRuleMapping, AnswerRuleOrderMapping
+from skyconf.providers.netsapiens.api import Api
+from skyconf.providers.netsapiens.base import Context, Mapping
+from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
+from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
+from skyconf.resolve import Desired
+from skyconf.resources import KINDS, State, dependency_levels
+
+MAPPINGS: dict[str, Mapping] = {
+    m.kind: m
+    for m in (
+        DomainMapping(),
+        UserMapping(),
+        TimeFrameMapping(),
+        UserTimeFrameMapping(),
+        AnswerRuleMapping(),
+        AnswerRuleOrderMapping(),
+    )
+}
+missing = set(KINDS) - set(MAPPINGS)
+assert not missing, f"kinds without a NetSapiens mapping: {missing}"
+
+
+class NetSapiensTenant:
+    """One tenant's view of the PBX: read its live state, write its changes."""
+
+    def __init__(self, api: Api, desired: Desired) -> None:
+        tenant = desired.tenant.tenant
+        self.ctx = Context(api, tenant.domain, tenant.country, desired.state, State(), desired.prune)
+
+    async def read(self) -> State:
+        """Live state, kind by dependency level (owners before their parts), kinds of a level together."""
+        self.ctx.live = State()
+        by_level: dict[int, list[Mapping]] = defaultdict(list)
+        for name, level in dependency_levels().items():
+            by_level[level].append(MAPPINGS[name])
+        for level in sorted(by_level):
+            results = await asyncio.gather(*(m.read(self.ctx) for m in by_level[level]))
+            for resources in results:
+                for resource in resources:
+                    self.ctx.live.add(resource)
+        return self.ctx.live
+
+    async def write(self, change: Change) -> None:
+        mapping = MAPPINGS[change.kind]
+        if change.action == "create":
+            await mapping.create(self.ctx, change)
+        elif change.action == "update":
+            await mapping.update(self.ctx, change)
+        else:
+            await mapping.delete(self.ctx, change)

@@ -1,0 +1,123 @@
+"""Answering rules and their order <-> /domains/{domain}/users/{user}/answerrules.
+
+Both kinds come from the same list read (one GET per user per run). The order is written with
+`reorder`, which must name every rule the user has at that moment: rules this apply will delete
+later are kept at the end, just before the default rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skyconf.plan import Change
+from skyconf.providers.netsapiens.api import ApiError, segment
+from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
+from skyconf.providers.netsapiens.targets import decode_sim_ring, decode_target, encode_sim_ring, encode_target
+from skyconf.resources import Resource
+
+FORWARDS = {
+    "forward_always": "forward-always",
+    "forward_active": "forward-on-active",
+    "forward_busy": "forward-on-busy",
+    "forward_no_answer": "forward-no-answer",
+    "forward_offline": "forward-when-unregistered",
+}
+SWITCHES = {"do_not_disturb": "do-not-disturb", "call_screening": "call-screening"}
+DEFAULT = "*"
+
+
+async def _rules(ctx: Context, ext: str) -> list[dict[str, Any]]:
+    rules = await ctx.api.get(f"{ctx.user_path(ext)}/answerrules") or []
+    return sorted(rules, key=lambda r: (int(r.get("order", r.get("ordinal-priority", 99)) or 0), str(r["time-frame"])))
+
+
+class AnswerRuleMapping(Mapping):
+    kind = "answer_rule"
+
+    async def read(self, ctx: Context) -> list[Resource]:
+        out: list[Resource] = []
+        for ext in ctx.managed_users():
+            for rule in await _rules(ctx, ext):
+                out.append(Resource(self.kind, (ext, str(rule["time-frame"])), rule_fields(ext, rule, ctx.country)))
+        return out
+
+    async def create(self, ctx: Context, change: Change) -> None:
+        assert change.after is not None
+        ext, frame = change.key
+        body = {"synchronous": "yes", "time-frame": frame, **rule_body(ext, change.after)}
+        try:
+            await ctx.api.request("POST", f"{ctx.user_path(ext)}/answerrules", json=body)
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            await self.update(ctx, change)
+
+    async def update(self, ctx: Context, change: Change) -> None:
+        assert change.after is not None
+        ext, frame = change.key
+        await ctx.api.request(
+            "PUT", f"{ctx.user_path(ext)}/answerrules/{segment(frame)}", json=rule_body(ext, change.after)
+        )
+
+    async def delete(self, ctx: Context, change: Change) -> None:
+        ext, frame = change.key
+        await ctx.api.request("DELETE", f"{ctx.user_path(ext)}/answerrules/{segment(frame)}", missing_ok=True)
+
+
+class AnswerRuleOrderMapping(Mapping):
+    kind = "answer_rule_order"
+
+    async def read(self, ctx: Context) -> list[Resource]:
+        out: list[Resource] = []
+        for ext in ctx.managed_users():
+            rules = await _rules(ctx, ext)
+            if rules:
+                out.append(Resource(self.kind, (ext,), {"order": [str(r["time-frame"]) for r in rules]}))
+        return out
+
+    async def create(self, ctx: Context, change: Change) -> None:
+        await self.update(ctx, change)
+
+    async def update(self, ctx: Context, change: Change) -> None:
+        assert change.after is not None
+        wanted = [n for n in change.after["order"] if n != DEFAULT]
+        leaving = [n for n in (change.before or {}).get("order", []) if n not in wanted and n != DEFAULT]
+        names = [*wanted, *leaving, DEFAULT]
+        await ctx.api.request(
+            "PUT", f"{ctx.user_path(change.key[0])}/answerrules/reorder", json=[{"time-frame": n} for n in names]
+        )
+
+
+def rule_fields(ext: str, rule: dict[str, Any], country: str) -> dict[str, Any]:
+    def feature(name: str) -> dict[str, Any]:
+        value = rule.get(name)
+        return value if isinstance(value, dict) else {}
+
+    fields: dict[str, Any] = {"enabled": is_yes(rule.get("enabled", "yes"))}
+    for name, api_name in SWITCHES.items():
+        fields[name] = is_yes(feature(api_name).get("enabled", "no"))
+    for name, api_name in FORWARDS.items():
+        f = feature(api_name)
+        params = f.get("parameters") or []
+        fields[name] = decode_target(params[0], country) if is_yes(f.get("enabled", "no")) and params else None
+    sim = feature("simultaneous-ring")
+    fields["simultaneous_ring"] = (
+        decode_sim_ring(ext, list(sim.get("parameters") or []), country) if is_yes(sim.get("enabled", "no")) else None
+    )
+    return fields
+
+
+def rule_body(ext: str, fields: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"enabled": yes(fields["enabled"])}
+    for name, api_name in SWITCHES.items():
+        body[api_name] = {"enabled": yes(fields[name])}
+    for name, api_name in FORWARDS.items():
+        target = fields[name]
+        body[api_name] = (
+            {"enabled": "yes", "parameters": [encode_target(target)]} if target else {"enabled": "no", "parameters": []}
+        )
+    sim = fields["simultaneous_ring"]
+    body["simultaneous-ring"] = (
+        {"enabled": "yes", "parameters": encode_sim_ring(ext, sim)} if sim else {"enabled": "no", "parameters": []}
+    )
+    return body

@@ -1,0 +1,161 @@
+"""HTTP access to a NetSapiens API v2 server: bounded concurrency, retries, one read per path per run.
+
+Retries (429 with Retry-After, 5xx, timeouts, dropped connections) use `stamina`: exponential
+backoff with jitter and a bound on attempts and total time. Every error message names the request
+but never carries the credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import stamina
+
+from skyconf.errors import PbxError
+
+log = logging.getLogger("skyconf.netsapiens")
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 6
+    timeout_s: float = 120.0
+    wait_initial_s: float = 0.2
+    wait_max_s: float = 5.0
+
+
+class ApiError(PbxError):
+    def __init__(self, method: str, path: str, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(f"PBX refused {method} {path}: HTTP {status} {message}".rstrip())
+
+
+class _Retryable(Exception):
+    def __init__(self, status: int, retry_after: float | None, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def segment(value: str) -> str:
+    """A path segment, URL-encoded (time frame names have spaces; the default rule is `*`)."""
+    return quote(value, safe="")
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    concurrency: int = 8
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Counts of requests sent (method -> n), for progress and benchmarks.
+    sent: dict[str, int] = field(default_factory=dict)
+    _gate: asyncio.Semaphore | None = None
+    _reads: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+
+    async def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
+        """GET once per run: a second read of the same path gets the first answer."""
+        cache_key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+        if cache_key not in self._reads:
+            self._reads[cache_key] = asyncio.ensure_future(
+                self.request("GET", path, params=params, missing_ok=missing_ok)
+            )
+        return await self._reads[cache_key]
+
+    def forget(self) -> None:
+        """Drop cached reads (after writes, before a re-read)."""
+        self._reads.clear()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        missing_ok: bool = False,
+        ok_statuses: tuple[int, ...] = (),
+    ) -> Any:
+        """Send one request with retries; returns the parsed JSON body (None when empty)."""
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.concurrency)
+
+        def backoff(exc: Exception) -> bool | float:
+            if isinstance(exc, _Retryable):
+                log.info("retrying %s %s after HTTP %s", method, path, exc.status)
+                return exc.retry_after if exc.retry_after is not None else True
+            if isinstance(exc, httpx.TransportError):
+                log.info("retrying %s %s after %s", method, path, type(exc).__name__)
+                return True
+            return False
+
+        try:
+            async for attempt in stamina.retry_context(
+                on=backoff,
+                attempts=self.retry.attempts,
+                timeout=self.retry.timeout_s,
+                wait_initial=self.retry.wait_initial_s,
+                wait_max=self.retry.wait_max_s,
+            ):
+                with attempt:
+                    return await self._once(method, path, json, params, missing_ok, ok_statuses)
+        except _Retryable as exc:
+            raise ApiError(method, path, exc.status, f"{exc} (gave up after retries)") from None
+        except httpx.TransportError as exc:
+            raise PbxError(
+                f"PBX unreachable for {method} {path}: {type(exc).__name__} (gave up after retries)"
+            ) from None
+        raise AssertionError("unreachable")
+
+    async def _once(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: dict[str, Any] | None,
+        missing_ok: bool,
+        ok_statuses: tuple[int, ...],
+    ) -> Any:
+        assert self._gate is not None
+        async with self._gate:
+            self.sent[method] = self.sent.get(method, 0) + 1
+            response = await self.client.request(method, path, json=json, params=params)
+            await response.aread()
+        if response.status_code in RETRY_STATUS:
+            raise _Retryable(response.status_code, _retry_after(response), _message(response))
+        if response.status_code == 404 and missing_ok:
+            return None
+        if response.status_code >= 400 and response.status_code not in ok_statuses:
+            raise ApiError(method, path, response.status_code, _message(response))
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(method, path, response.status_code, "answer is not JSON") from None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, min(float(value), 60.0))
+    except ValueError:
+        return None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("error") or "")
+    return ""

@@ -1,0 +1,246 @@
+"""Model -> desired State: profiles applied, time frames expanded, targets parsed, references checked.
+
+Per-kind field building lives next to the models; this module walks the tenant once, checks every
+reference before anything can be written, and collects all problems into one ConfigError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from skyconf.errors import ConfigError, Problem
+from skyconf.load import LoadedTenant, Path_
+from skyconf.model.rules import DEFAULT_RULE, FORWARD_OPTIONS, AnsweringRule
+from skyconf.model.targets import USER_TARGETS, TargetError, parse_target
+from skyconf.model.tenant import PRUNABLE
+from skyconf.model.users import User
+from skyconf.resources import Key, Resource, Source, State
+
+WIRE_DEFAULT_RULE = "*"
+
+
+@dataclass
+class Desired:
+    tenant: LoadedTenant
+    state: State
+    prune: dict[str, bool]
+
+
+@dataclass
+class _Context:
+    loaded: LoadedTenant
+    today: dt.date
+    problems: list[Problem] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+
+    def fail(self, path: Path_, message: str) -> None:
+        self.problems.append(self.loaded.doc.problem(path, message))
+
+    def add(
+        self, kind: str, key: Key, fields: dict[str, Any], path: Path_, needs: set[tuple[str, Key]] | None = None
+    ) -> None:
+        file, line, column = self.loaded.doc.where(path)
+        self.resources.append(Resource(kind, key, fields, frozenset(needs or ()), Source(file, line, column)))
+
+
+def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
+    """The desired state of one tenant; raises ConfigError with every problem found."""
+    ctx = _Context(loaded, today or dt.date.today())
+    t = loaded.tenant
+    _check_time_zone(ctx, t.time_zone, ("time_zone",))
+    ctx.add("domain", (t.domain,), {"time_zone": t.time_zone}, ("domain",))
+    years = [ctx.today.year, ctx.today.year + 1]
+
+    priorities: dict[int, str] = {}
+    for name, frame in t.time_frames.items():
+        _check_frame_name(ctx, name, ("time_frames", name))
+        if frame.priority in priorities:
+            ctx.fail(
+                ("time_frames", name, "priority"),
+                f"priority {frame.priority} is already used by time frame '{priorities[frame.priority]}'",
+            )
+        priorities[frame.priority] = name
+        ctx.add("time_frame", (name,), frame.resolved(years), ("time_frames", name))
+
+    for ext, user in t.users.items():
+        _user(ctx, ext, user, priorities, years)
+
+    if ctx.problems:
+        raise ConfigError(ctx.problems)
+    prune = {PRUNABLE[section]: value for section, value in t.prune.items()}
+    return Desired(loaded, State.of(ctx.resources), prune)
+
+
+def _user(ctx: _Context, ext: str, user: User, domain_priorities: dict[int, str], years: list[int]) -> None:
+    t = ctx.loaded.tenant
+    path: Path_ = ("users", ext)
+    if not ext.isdigit():
+        ctx.fail(path, "a user's key is its extension (digits)")
+    if user.time_zone:
+        _check_time_zone(ctx, user.time_zone, (*path, "time_zone"))
+    profile = None
+    if user.profile:
+        profile = t.profiles.get(user.profile)
+        if profile is None:
+            ctx.fail((*path, "profile"), _unknown("profile", user.profile, t.profiles))
+    fields: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name}
+    optional = {
+        "email": user.email,
+        "department": user.department,
+        "site": user.site,
+        "time_zone": user.time_zone,
+        "scope": user.scope,
+        "ring_timeout": user.ring_timeout if user.ring_timeout is not None else (profile and profile.ring_timeout),
+    }
+    fields.update({k: v for k, v in optional.items() if v is not None})
+    if user.voicemail:
+        vm = user.voicemail
+        fields["voicemail_enabled"] = vm.enabled
+        if vm.pin is not None:
+            fields["voicemail_pin"] = vm.pin
+        if vm.email is not None:
+            fields["voicemail_email"] = vm.email
+    ctx.add("user", (ext,), fields, path)
+
+    priorities = dict(domain_priorities)
+    for name, frame in user.time_frames.items():
+        fpath = (*path, "time_frames", name)
+        _check_frame_name(ctx, name, fpath)
+        if name in t.time_frames:
+            ctx.fail(fpath, f"'{name}' is already a domain time frame; a user's time frame needs its own name")
+        if frame.priority in priorities:
+            ctx.fail(
+                (*fpath, "priority"),
+                f"priority {frame.priority} is already used by time frame '{priorities[frame.priority]}'",
+            )
+        priorities[frame.priority] = name
+        ctx.add("user_time_frame", (ext, name), frame.resolved(years), fpath, {("user", (ext,))})
+
+    rules: dict[str, tuple[AnsweringRule, Path_]] = {}
+    if profile:
+        for name, rule in profile.answering_rules.items():
+            rules[name] = (rule, ("profiles", user.profile or "", "answering_rules", name))
+    for name, maybe_rule in user.answering_rules.items():
+        if maybe_rule is None:
+            rules.pop(name, None)
+        else:
+            rules[name] = (maybe_rule, (*path, "answering_rules", name))
+    if DEFAULT_RULE not in rules:
+        rules[DEFAULT_RULE] = (AnsweringRule(), path)
+
+    order: list[tuple[int, str]] = []
+    for name, (rule, rpath) in rules.items():
+        needs: set[tuple[str, Key]] = {("user", (ext,))}
+        if name == DEFAULT_RULE:
+            wire_name = WIRE_DEFAULT_RULE
+        elif name in user.time_frames:
+            wire_name = name
+            needs.add(("user_time_frame", (ext, name)))
+            order.append((user.time_frames[name].priority, name))
+        elif name in t.time_frames:
+            wire_name = name
+            needs.add(("time_frame", (name,)))
+            order.append((t.time_frames[name].priority, name))
+        else:
+            known = [*t.time_frames, *user.time_frames]
+            ctx.fail(rpath, _unknown("time frame", name, known) + " (or 'default')")
+            continue
+        ctx.add("answer_rule", (ext, wire_name), _rule_fields(ctx, ext, rule, rpath, needs), rpath, needs)
+    names = [name for _, name in sorted(order)] + [WIRE_DEFAULT_RULE]
+    ctx.add(
+        "answer_rule_order",
+        (ext,),
+        {"order": names},
+        (*path, "answering_rules"),
+        {("answer_rule", (ext, n)) for n in names},
+    )
+
+
+def _rule_fields(
+    ctx: _Context, ext: str, rule: AnsweringRule, path: Path_, needs: set[tuple[str, Key]]
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "enabled": rule.enabled,
+        "do_not_disturb": rule.do_not_disturb,
+        "call_screening": rule.call_screening,
+    }
+    for option in FORWARD_OPTIONS:
+        text = getattr(rule, option)
+        fields[option] = _target(ctx, ext, text, (*path, option), needs) if text else None
+    sim = rule.simultaneous_ring
+    if sim is None:
+        fields["simultaneous_ring"] = None
+    else:
+        ring: list[str] = []
+        for i, text in enumerate(sim.ring):
+            ipath = (*path, "simultaneous_ring", "ring", i)
+            target = _target(ctx, ext, text, ipath, needs, ring_list=True)
+            if target and target in ring:
+                ctx.fail(ipath, f"'{text}' is listed twice")
+            if target == f"handset:{ext}":
+                ctx.fail(ipath, "the user's own handset: use include_extension: true instead")
+            if target:
+                ring.append(target)
+        fields["simultaneous_ring"] = {
+            "ring": ring,
+            "include_extension": sim.include_extension,
+            "all_user_phones": sim.all_user_phones,
+            "answer_confirmation": sim.answer_confirmation,
+            "delay": sim.delay,
+        }
+    return fields
+
+
+def _target(
+    ctx: _Context, ext: str, text: str, path: Path_, needs: set[tuple[str, Key]], ring_list: bool = False
+) -> str | None:
+    t = ctx.loaded.tenant
+    try:
+        target = parse_target(text, own_extension=ext, country=t.country)
+    except TargetError as exc:
+        ctx.fail(path, str(exc))
+        return None
+    if ring_list and target.kind == "user":
+        ctx.fail(
+            path,
+            f"a simultaneous ring rings handsets, not users: write handset:{target.value} "
+            f"(it rings {target.value}'s phones without applying their answering rules)",
+        )
+        return None
+    if ring_list and target.kind not in ("handset", "number"):
+        ctx.fail(path, f"a simultaneous ring can ring handsets and phone numbers, not {target.kind}:")
+        return None
+    if target.kind in USER_TARGETS:
+        if target.value not in t.users:
+            ctx.fail(path, _unknown("user extension", target.value, t.users))
+            return None
+        if target.value != ext:
+            needs.add(("user", (target.value,)))
+    elif target.kind != "number":
+        ctx.fail(path, f"no {target.kind.replace('_', ' ')} {target.value} is declared in this tenant")
+        return None
+    return str(target)
+
+
+def _check_time_zone(ctx: _Context, name: str, path: Path_) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        ctx.fail(path, f"'{name}' is not an IANA time zone (like America/Toronto)")
+
+
+def _check_frame_name(ctx: _Context, name: str, path: Path_) -> None:
+    if name in (DEFAULT_RULE, WIRE_DEFAULT_RULE):
+        ctx.fail(path, f"'{name}' is reserved for the default answering rule")
+
+
+def _unknown(what: str, name: str, known: Any) -> str:
+    import difflib
+
+    names = sorted(str(k) for k in known)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"no {what} named '{name}'{hint}"

@@ -1,0 +1,179 @@
+"""The provider-neutral resource kinds: what a desired or live PBX object looks like to the diff.
+
+A Resource is a kind, a key and a dict of plain JSON-comparable fields (str, int, bool, None, lists,
+dicts). The diff compares only the fields the desired resource carries, so a field the YAML leaves
+out is left alone on the PBX. Every kind is declared once, here: its key, which of its fields are
+secrets (compared but never printed), which kinds must exist before it, and whether live objects
+the YAML does not mention are pruned by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Key = tuple[str, ...]
+Fields = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str
+    key_names: tuple[str, ...]
+    depends_on: tuple[str, ...] = ()
+    secret_fields: frozenset[str] = frozenset()
+    prune_default: bool = False
+    # Kinds whose objects are parts of a user; plans list them under that user.
+    owner_kind: str | None = None
+    # Objects that are never deleted on their own, only created with their owner and updated.
+    singleton: bool = False
+    # Fields that name the object for a reader (shown next to its key in plans).
+    display_fields: tuple[str, ...] = ()
+
+    def label(self, key: Key) -> str:
+        return " / ".join(key)
+
+    def describe(self, key: Key, fields: Mapping[str, Any] | None) -> str:
+        names = [str(fields[f]) for f in self.display_fields if fields and fields.get(f)]
+        return f"{self.title} {self.label(key)}" + (f" ({' '.join(names)})" if names else "")
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+DOMAIN = register(Kind("domain", "domain settings", ("domain",), singleton=True))
+USER = register(
+    Kind(
+        "user",
+        "user",
+        ("user",),
+        depends_on=("domain",),
+        secret_fields=frozenset({"voicemail_pin"}),
+        display_fields=("first_name", "last_name"),
+    )
+)
+TIME_FRAME = register(Kind("time_frame", "time frame", ("name",), depends_on=("domain",)))
+USER_TIME_FRAME = register(
+    Kind(
+        "user_time_frame",
+        "user time frame",
+        ("user", "name"),
+        depends_on=("user",),
+        prune_default=True,
+        owner_kind="user",
+    )
+)
+ANSWER_RULE = register(
+    Kind(
+        "answer_rule",
+        "answering rule",
+        ("user", "time_frame"),
+        depends_on=("user", "time_frame", "user_time_frame"),
+        prune_default=True,
+        owner_kind="user",
+    )
+)
+ANSWER_RULE_ORDER = register(
+    Kind(
+        "answer_rule_order",
+        "answering rule order",
+        ("user",),
+        depends_on=("answer_rule",),
+        owner_kind="user",
+        singleton=True,
+    )
+)
+
+
+def kind(name: str) -> Kind:
+    return KINDS[name]
+
+
+def dependency_levels() -> dict[str, int]:
+    """Level of each kind: 0 for kinds with no dependencies, else one more than its deepest dependency."""
+    levels: dict[str, int] = {}
+
+    def level(name: str, seen: tuple[str, ...] = ()) -> int:
+        if name in seen:
+            raise ValueError(f"dependency cycle among kinds: {' -> '.join((*seen, name))}")
+        if name not in levels:
+            deps = [d for d in KINDS[name].depends_on if d in KINDS]
+            levels[name] = 1 + max((level(d, (*seen, name)) for d in deps), default=-1)
+        return levels[name]
+
+    for name in KINDS:
+        level(name)
+    return levels
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a desired resource was declared, so errors the PBX raises can point back at the YAML."""
+
+    file: str
+    line: int
+    column: int = 1
+
+
+@dataclass
+class Resource:
+    kind: str
+    key: Key
+    fields: Fields
+    # Desired resources this one needs (e.g. a rule needs its user and time frame), for skipping
+    # dependants when a write fails.
+    needs: frozenset[tuple[str, Key]] = frozenset()
+    source: Source | None = None
+    # The provider's own data about a live object (its id, its wire type); never compared or shown.
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> tuple[str, Key]:
+        return (self.kind, self.key)
+
+
+@dataclass
+class State:
+    """All resources of one tenant, desired or live, by (kind, key)."""
+
+    resources: dict[tuple[str, Key], Resource] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, resources: Iterable[Resource]) -> State:
+        state = cls()
+        for r in resources:
+            state.add(r)
+        return state
+
+    def add(self, resource: Resource) -> None:
+        if resource.ref in self.resources:
+            raise ValueError(f"duplicate {resource.kind} {resource.key}")
+        self.resources[resource.ref] = resource
+
+    def get(self, kind_name: str, key: Key) -> Resource | None:
+        return self.resources.get((kind_name, key))
+
+    def of_kind(self, kind_name: str) -> list[Resource]:
+        return [r for (k, _), r in sorted(self.resources.items()) if k == kind_name]
+
+    def keys(self, kind_name: str) -> set[Key]:
+        return {key for (k, key) in self.resources if k == kind_name}
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources.values())
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+
+def mask(kind_name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields with secret values replaced by a fixed mask (for any output meant for people or files)."""
+    secrets = KINDS[kind_name].secret_fields
+    return {k: ("(secret)" if k in secrets and v not in (None, "") else v) for k, v in fields.items()}
