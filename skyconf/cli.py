@@ -19,7 +19,7 @@ from skyconf.apply import Outcome
 from skyconf.errors import ConfigError, SkyconfError
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants, repo_root, whole_plan
 from skyconf.plan import Plan
-from skyconf.render.json import plan_document
+from skyconf.render.plan_json import plan_document
 from skyconf.render.markdown import render_markdown
 from skyconf.render.text import render_text
 from skyconf.schema import SCHEMA_PATH, schema_text

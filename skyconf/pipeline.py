@@ -26,6 +26,7 @@ from skyconf.providers.netsapiens import NetSapiensTenant
 from skyconf.providers.netsapiens.api import Api
 from skyconf.resolve import Desired, resolve
 from skyconf.resources import State
+from skyconf.sandbox.log import RequestLog
 
 PLAN_KEY_ENV = "SKYCONF_PLAN_KEY"
 
@@ -65,8 +66,12 @@ class Session:
 
     root: Path
     pbx_override: str | None = None
+    # Keep request and response bodies in the embedded sandbox's request log (conformance tests).
+    record_bodies: bool = False
     stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     apis: dict[str, Api] = field(default_factory=dict)
+    # Request logs of embedded sandboxes, by profile name (for request counting).
+    sandbox_logs: dict[str, RequestLog] = field(default_factory=dict)
 
     async def __aenter__(self) -> Session:
         return self
@@ -78,8 +83,30 @@ class Session:
         name = self.pbx_override or pbx
         if name not in self.apis:
             profile = load_profile(name, self.root)
-            self.apis[name] = Api(_client(profile, self.stack), concurrency=profile.concurrency)
+            self.apis[name] = Api(self._client(profile), concurrency=profile.concurrency)
         return self.apis[name]
+
+    def _client(self, profile: Profile) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {}
+        timeout = httpx.Timeout(profile.timeout)
+        if profile.url is None:
+            from skyconf.sandbox import create_app
+
+            assert profile.sandbox_db is not None
+            log = self.sandbox_logs.setdefault(profile.name, RequestLog(record_bodies=self.record_bodies))
+            app = create_app(profile.sandbox_db, tokens=[profile.api_key or ""], log=log)
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://sandbox/ns-api/v2",
+                headers=headers,
+                timeout=timeout,
+            )
+        else:
+            client = httpx.AsyncClient(
+                base_url=profile.url, headers=headers, timeout=timeout, verify=profile.verify_tls
+            )
+        self.stack.push_async_callback(client.aclose)
+        return client
 
     def plan_key(self) -> bytes:
         """Key for the hashes of secrets in saved plans: from the environment, else a local key file."""
@@ -91,24 +118,6 @@ class Session:
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return path.read_text().strip().encode()
-
-
-def _client(profile: Profile, stack: AsyncExitStack) -> httpx.AsyncClient:
-    headers = {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {}
-    timeout = httpx.Timeout(profile.timeout)
-    if profile.url is None:
-        from skyconf.sandbox import create_app
-
-        assert profile.sandbox_db is not None
-        app = create_app(profile.sandbox_db, tokens=[profile.api_key or ""])
-        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=app)
-        client = httpx.AsyncClient(
-            transport=transport, base_url="http://sandbox/ns-api/v2", headers=headers, timeout=timeout
-        )
-    else:
-        client = httpx.AsyncClient(base_url=profile.url, headers=headers, timeout=timeout, verify=profile.verify_tls)
-    stack.push_async_callback(client.aclose)
-    return client
 
 
 async def plan_tenants(session: Session, desired: list[Desired]) -> list[TenantRun]:

@@ -1,0 +1,96 @@
+"""Shared fixtures: a private copy of the example tenants, an isolated embedded sandbox, a served one."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import stamina
+from click.testing import CliRunner, Result
+
+from skyconf.cli import main
+
+pytest_plugins = ["tests.conformance.fixtures"]
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "tenants" / "example"
+SECRETS = {"EXAMPLE_101_VM_PIN": "918273", "EXAMPLE_102_VM_PIN": "564738"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries() -> Iterator[None]:
+    """Retries still happen (and are counted), but without real waiting."""
+    stamina.set_testing(True, attempts=6)
+    yield
+    stamina.set_testing(False)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository root with tenants/example, its own sandbox database and plan key."""
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, root / "tenants" / "example")
+    (root / "skyconf.yaml").write_text("profiles: {}\n")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SKYCONF_SANDBOX_DB", str(tmp_path / "sandbox.sqlite3"))
+    monkeypatch.setenv("SKYCONF_PLAN_KEY", "test-plan-key")
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    return root
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServedSandbox:
+    url: str
+    token: str
+
+    def requests(self) -> list[dict[str, object]]:
+        r = httpx.get(f"{self.url}/_sandbox/requests", headers={"Authorization": f"Bearer {self.token}"})
+        r.raise_for_status()
+        body = r.json()
+        return list(body["requests"] if isinstance(body, dict) else body)
+
+
+@pytest.fixture
+def served_sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
+    """`skyconf sandbox serve` in a subprocess on a free loopback port."""
+    port, token = free_port(), "served-token"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skyconf", "sandbox", "serve", "--port", str(port), "--db",
+         str(tmp_path / "served.sqlite3"), "--token", token],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{url}/ns-api/v2/version").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("sandbox server did not start")
+        yield ServedSandbox(url, token)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
