@@ -16,12 +16,14 @@ import click
 from rich.console import Console
 
 from skyconf.apply import Outcome
+from skyconf.config import find_root
 from skyconf.errors import ConfigError, SkyconfError
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants, repo_root, whole_plan
 from skyconf.plan import Plan
-from skyconf.render.plan_json import plan_document
 from skyconf.render.markdown import render_markdown
+from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
+from skyconf.saved import check_saved, read_saved
 from skyconf.schema import SCHEMA_PATH, schema_text
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -113,41 +115,41 @@ async def _plan(paths: list[Path], pbx: str | None, out_file: Path | None) -> Pl
 @paths_argument
 @pbx_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--force", is_flag=True, help="Apply even when the plan exceeds the tenant's safety limits.")
 @friendly_errors
-def apply(paths: list[Path], pbx: str | None, auto_approve: bool) -> None:
-    """Make the PBX match the tenant YAML (shows the plan first)."""
-    failed = asyncio.run(_apply(list(paths), pbx, auto_approve))
+def apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool) -> None:
+    """Make the PBX match the tenant YAML (shows the plan first).
+
+    PATH is tenant folders, or one plan saved with `plan -o`: then apply refuses unless the live
+    PBX and the YAML are still exactly what that plan was made from.
+    """
+    failed = asyncio.run(_apply(list(paths), pbx, auto_approve, force))
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 
 
-async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool) -> int:
-    desired = load_all(paths)
-    async with Session(repo_root(paths), pbx) as session:
+async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool) -> int:
+    saved = read_saved(paths[0]) if len(paths) == 1 and paths[0].is_file() else None
+    root = find_root(paths[0].parent) if saved else repo_root(paths)
+    folders = [root / f for f in saved.folders] if saved else paths
+    desired = load_all(folders)
+    async with Session(root, pbx or (saved.pbx if saved else None)) as session:
         runs = await plan_tenants(session, desired)
+        if saved:
+            check_saved(saved, runs, session.plan_key())
         result = whole_plan(runs)
         _print_plan(result, "text")
         if not result.has_changes:
             return 0
+        over = [f"{t.tenant}: {v}" for t in result.tenants for v in t.violations]
+        if over and not force:
+            raise SkyconfError("plan exceeds the safety limits (" + "; ".join(over) + "); re-run with --force")
         if not auto_approve:
             if not sys.stdin.isatty():
                 raise SkyconfError("not a terminal: pass --auto-approve to apply without confirmation")
             if not click.confirm("Apply these changes?", default=False):
                 err.print("Nothing applied.", markup=False)
                 return 0
-        total = sum(len(r.plan.changes) for r in runs)
-        done = 0
-
-        def report(tenant: str, outcome: Outcome) -> None:
-            nonlocal done
-            done += 1
-            c = outcome.change
-            style = {"done": "green", "failed": "red", "skipped": "yellow"}[outcome.status]
-            line = f"[{done}/{total}] {tenant}: {c.action} {c.kind} {'/'.join(c.key)}: {outcome.status}"
-            if outcome.error:
-                line += f" ({outcome.error})"
-            err.print(line, style=style, markup=False)
-
-        outcomes = await apply_runs(runs, report)
+        outcomes = await apply_runs(runs, _progress(sum(len(r.plan.changes) for r in runs)))
     failed = sum(1 for os_ in outcomes.values() for o in os_ if o.status != "done")
     applied = sum(1 for os_ in outcomes.values() for o in os_ if o.status == "done")
     if failed:
@@ -159,6 +161,23 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool) -> int:
     else:
         out.print(f"Applied {applied} change(s).", style="green", markup=False)
     return failed
+
+
+def _progress(total: int) -> Callable[[str, Outcome], None]:
+    """One line per finished change on stderr: progress for people, a record for CI logs."""
+    done = 0
+
+    def report(tenant: str, outcome: Outcome) -> None:
+        nonlocal done
+        done += 1
+        c = outcome.change
+        style = {"done": "green", "failed": "red", "skipped": "yellow"}[outcome.status]
+        line = f"[{done}/{total}] {tenant}: {c.action} {c.kind} {'/'.join(c.key)}: {outcome.status}"
+        if outcome.error:
+            line += f" ({outcome.error})"
+        err.print(line, style=style, markup=False)
+
+    return report
 
 
 @main.command()

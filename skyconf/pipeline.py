@@ -21,7 +21,7 @@ from skyconf.apply import Outcome, apply_changes
 from skyconf.config import Profile, find_root, load_profile
 from skyconf.errors import ConfigError, Problem
 from skyconf.load import load_tenant, tenant_folders
-from skyconf.plan import Plan, TenantPlan, diff, fingerprint
+from skyconf.plan import Plan, TenantPlan, check_limits, diff, fingerprint
 from skyconf.providers.netsapiens import NetSapiensTenant
 from skyconf.providers.netsapiens.api import Api
 from skyconf.resolve import Desired, resolve
@@ -129,7 +129,14 @@ async def plan_tenants(session: Session, desired: list[Desired]) -> list[TenantR
         changes, unmanaged = diff(d.state, live, d.prune)
         t = d.tenant
         plan = TenantPlan(
-            t.name, t.tenant.domain, session.pbx_override or t.tenant.pbx, changes, unmanaged, fingerprint(live, key)
+            t.name,
+            t.tenant.domain,
+            session.pbx_override or t.tenant.pbx,
+            changes,
+            unmanaged,
+            fingerprint(live, key),
+            _relative(t.folder, session.root),
+            check_limits(changes, live, d.limits),
         )
         return TenantRun(d, conn, live, plan)
 
@@ -150,6 +157,13 @@ async def apply_runs(
         return run.plan.tenant, await apply_changes(run.plan.changes, run.connection.write, report)
 
     return dict(await asyncio.gather(*(one(r) for r in runs)))
+
+
+def _relative(folder: Path, root: Path) -> str:
+    try:
+        return folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return folder.resolve().as_posix()
 
 
 def repo_root(paths: list[Path]) -> Path:

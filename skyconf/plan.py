@@ -58,6 +58,10 @@ class TenantPlan:
     # Live objects of kinds the tenant does not prune and that its YAML does not mention.
     unmanaged: dict[str, int] = field(default_factory=dict)
     fingerprint: str = ""
+    # The tenant folder, relative to the repository root (saved plans find their YAML again by it).
+    folder: str = ""
+    # Safety limits this plan exceeds; apply refuses it unless forced.
+    violations: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -125,6 +129,32 @@ def diff(desired: State, live: State, prune: Mapping[str, bool] | None = None) -
             unmanaged[have.kind] = unmanaged.get(have.kind, 0) + 1
     changes.sort(key=lambda c: (c.phase, c.kind, c.key))
     return changes, unmanaged
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a kind one plan may change (see the tenant's `safety:`)."""
+
+    max_delete_share: float
+    max_update_share: float
+    min_objects: int
+
+
+def check_limits(changes: list[Change], live: State, limits: Limits) -> list[str]:
+    """Kinds whose share of deleted or updated live objects exceeds the limits, in words."""
+    problems: list[str] = []
+    for kind_name in sorted({c.kind for c in changes}):
+        existing = len(live.of_kind(kind_name))
+        if existing < limits.min_objects:
+            continue
+        for action, share in (("delete", limits.max_delete_share), ("update", limits.max_update_share)):
+            n = sum(1 for c in changes if c.kind == kind_name and c.action == action)
+            if n / existing > share:
+                problems.append(
+                    f"would {action} {n} of {existing} {kind(kind_name).title}s "
+                    f"({n / existing:.0%}, limit {share:.0%})"
+                )
+    return problems
 
 
 def phases(changes: list[Change]) -> list[list[Change]]:

@@ -17,6 +17,7 @@ from skyconf.model.rules import DEFAULT_RULE, FORWARD_OPTIONS, AnsweringRule
 from skyconf.model.targets import USER_TARGETS, TargetError, parse_target
 from skyconf.model.tenant import PRUNABLE
 from skyconf.model.users import User
+from skyconf.plan import Limits
 from skyconf.resources import Key, Resource, Source, State
 
 WIRE_DEFAULT_RULE = "*"
@@ -27,6 +28,7 @@ class Desired:
     tenant: LoadedTenant
     state: State
     prune: dict[str, bool]
+    limits: Limits
 
 
 @dataclass
@@ -71,7 +73,8 @@ def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
     if ctx.problems:
         raise ConfigError(ctx.problems)
     prune = {PRUNABLE[section]: value for section, value in t.prune.items()}
-    return Desired(loaded, State.of(ctx.resources), prune)
+    limits = Limits(t.safety.max_delete_share, t.safety.max_update_share, t.safety.min_objects)
+    return Desired(loaded, State.of(ctx.resources), prune, limits)
 
 
 def _user(ctx: _Context, ext: str, user: User, domain_priorities: dict[int, str], years: list[int]) -> None:

@@ -94,3 +94,20 @@ def served_sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
         proc.terminate()
         proc.wait(timeout=10)
 
+
+
+def portal_edit(method: str, path: str, body: object = None) -> httpx.Response:
+    """Change the embedded sandbox directly through its API, as a person clicking in the portal would."""
+    import asyncio
+    import os
+
+    from skyconf.config import SANDBOX_TOKEN
+    from skyconf.sandbox import create_app
+
+    async def send() -> httpx.Response:
+        app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal/ns-api/v2",
+                                     headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"}) as client:
+            return await client.request(method, path, json=body)
+
+    return asyncio.run(send())

@@ -19,6 +19,17 @@ PRUNABLE = {
 }
 
 
+class Safety(Strict):
+    """Plans that would change too much at once are refused unless `--force` is given."""
+
+    # Largest share of a kind's existing live objects one plan may delete (0.0-1.0).
+    max_delete_share: float = Field(0.25, ge=0, le=1)
+    # Largest share of a kind's existing live objects one plan may update.
+    max_update_share: float = Field(0.5, ge=0, le=1)
+    # Kinds with fewer live objects than this are exempt (deleting 1 of 3 time frames is normal).
+    min_objects: int = Field(4, ge=0)
+
+
 class Tenant(Strict):
     # The PBX domain this folder owns.
     domain: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=64)
@@ -30,6 +41,7 @@ class Tenant(Strict):
     time_zone: str
     # Per section: delete live objects the YAML does not mention (true) or leave them alone (false).
     prune: dict[Literal["users", "time_frames", "user_time_frames", "answering_rules"], bool] = {}
+    safety: Safety = Safety()
     time_frames: dict[str, TimeFrame] = {}
     profiles: dict[str, Profile] = {}
     users: dict[str, User] = {}

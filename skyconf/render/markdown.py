@@ -21,6 +21,9 @@ def render_markdown(plan: Plan, title: str = "skyconf plan") -> str:
         out.append("")
         out.append(summary(tp).capitalize() + ".")
         out.append("")
+        for violation in tp.violations:
+            out.append(f"> [!WARNING]\n> Over the safety limit: {violation}; apply needs `--force`.")
+            out.append("")
         for group in groups(tp):
             out.append(f"**{group.title}**")
             out.append("")

@@ -20,9 +20,11 @@ def plan_document(plan: Plan, secret_key: bytes | None = None) -> dict[str, Any]
                 "tenant": tp.tenant,
                 "domain": tp.domain,
                 "pbx": tp.pbx,
+                "folder": tp.folder,
                 "fingerprint": tp.fingerprint,
                 "summary": tp.counts,
                 "unmanaged": dict(sorted(tp.unmanaged.items())),
+                "limits_exceeded": tp.violations,
                 "changes": [_change(c, secret_key) for c in tp.changes],
             }
             for tp in plan.tenants
