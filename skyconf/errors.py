@@ -18,7 +18,13 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        field, message = _one_line(self.field), _one_line(self.message)
+        return f"{where}: {field}: {message}" if field.strip() else f"{where}: {message}"
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a key named "\r" in a hostile file) shown escaped, so a problem stays one line."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class SkyconfError(Exception):
