@@ -1,7 +1,8 @@
 """YAML -> model: a tenant folder's files merged into one document that remembers where every value
 came from, `${env:NAME}` secrets filled in, then validated by the pydantic models.
 
-Every problem is collected and reported together, each naming file, line, column and field.
+Every problem of a stage is collected and reported together, each naming file, line, column and
+field: first YAML syntax, then the schema, then (in resolve) the references between objects.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Document:
     positions: dict[Path_, tuple[str, int, int]] = field(default_factory=dict)
     # Paths whose value came from ${env:...}: secrets that must never be printed.
     secret_paths: set[Path_] = field(default_factory=set)
+    # The values substituted there, scrubbed from every problem message.
+    secret_values: set[str] = field(default_factory=set)
 
     def where(self, path: Path_) -> tuple[str, int, int]:
         for end in range(len(path), -1, -1):
@@ -49,6 +52,8 @@ class Document:
 
     def problem(self, path: Path_, message: str) -> Problem:
         file, line, column = self.where(path)
+        for value in self.secret_values:
+            message = message.replace(value, "(secret)")
         return Problem(file, line, column, ".".join(str(p) for p in path), message)
 
 
@@ -87,7 +92,9 @@ def load_tenant(folder: Path, env: Mapping[str, str] | None = None) -> LoadedTen
     try:
         tenant = Tenant.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_validation_problems(doc, exc))
+        # A missing secret is already reported; its empty stand-in failing validation is not news.
+        missing = {(p.line, p.column) for p in problems}
+        problems.extend(p for p in _validation_problems(doc, exc) if (p.line, p.column) not in missing)
     if problems or tenant is None:
         raise ConfigError(problems)
     return LoadedTenant(folder.name, folder, tenant, doc)
@@ -110,9 +117,13 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            text = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+            context = exc.context or ""
+            if exc.context_mark and exc.context_mark.line + 1 != line:
+                context += f" (started at line {exc.context_mark.line + 1})"
+            text = " ".join(str(x) for x in (context, exc.problem) if x)
             if "duplicate key" in str(exc) or "found duplicate key" in text:
-                text = "duplicate key " + _duplicate_name(str(exc))
+                first = f" (first at line {exc.context_mark.line + 1})" if exc.context_mark else ""
+                text = "duplicate key " + _duplicate_name(str(exc)) + first
             problems.append(Problem(shown, line, col, "", f"YAML: {text}"))
             continue
         except UnicodeDecodeError:
@@ -156,13 +167,17 @@ def fill_secrets(doc: Document, env: Mapping[str, str]) -> list[Problem]:
             doc.secret_paths.add(path)
 
             def sub(m: re.Match[str]) -> str:
-                name = m.group(1)
-                if name not in env and m.group(2) is not None:
-                    return m.group(2)
-                if name not in env:
-                    problems.append(doc.problem(path, f"environment variable {name} is not set"))
-                    return ""
-                return env[name]
+                name, fallback = m.group(1), m.group(2)
+                value = env.get(name, "")
+                if value:
+                    if len(value) >= 3:
+                        doc.secret_values.add(value)
+                    return value
+                if fallback is not None:  # as in the shell's ${NAME:-fallback}: unset or empty
+                    return fallback
+                state = "is empty" if name in env else "is not set"
+                problems.append(doc.problem(path, f"environment variable {name} {state}"))
+                return ""
 
             return _ENV.sub(sub, value)
         return value

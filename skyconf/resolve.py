@@ -16,11 +16,13 @@ from skyconf.load import LoadedTenant, Path_
 from skyconf.model.rules import DEFAULT_RULE, FORWARD_OPTIONS, AnsweringRule
 from skyconf.model.targets import USER_TARGETS, TargetError, parse_target
 from skyconf.model.tenant import PRUNABLE
-from skyconf.model.users import User
+from skyconf.model.users import Profile, User
 from skyconf.plan import Limits
 from skyconf.resources import Key, Resource, Source, State
 
 WIRE_DEFAULT_RULE = "*"
+# Stands in for `self` when checking a profile no user names yet.
+_NOBODY = "0"
 
 
 @dataclass
@@ -69,6 +71,10 @@ def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
 
     for ext, user in t.users.items():
         _user(ctx, ext, user, priorities, years)
+    used = {user.profile for user in t.users.values()}
+    for name, profile in t.profiles.items():
+        if name not in used:
+            _check_unused_profile(ctx, name, profile)
 
     if ctx.problems:
         raise ConfigError(ctx.problems)
@@ -149,7 +155,7 @@ def _user(ctx: _Context, ext: str, user: User, domain_priorities: dict[int, str]
             order.append((t.time_frames[name].priority, name))
         else:
             known = [*t.time_frames, *user.time_frames]
-            ctx.fail(rpath, _unknown("time frame", name, known) + " (or 'default')")
+            ctx.fail(rpath, _unknown("time frame", name, known, " (a rule is keyed by a time frame or 'default')"))
             continue
         ctx.add("answer_rule", (ext, wire_name), _rule_fields(ctx, ext, rule, rpath, needs), rpath, needs)
     names = [name for _, name in sorted(order)] + [WIRE_DEFAULT_RULE]
@@ -202,7 +208,7 @@ def _target(
 ) -> str | None:
     t = ctx.loaded.tenant
     try:
-        target = parse_target(text, own_extension=ext, country=t.country)
+        target = parse_target(text, own_extension=ext, country=t.country, ring_list=ring_list)
     except TargetError as exc:
         ctx.fail(path, str(exc))
         return None
@@ -217,7 +223,7 @@ def _target(
         ctx.fail(path, f"a simultaneous ring can ring handsets and phone numbers, not {target.kind}:")
         return None
     if target.kind in USER_TARGETS:
-        if target.value not in t.users:
+        if target.value != ext and target.value not in t.users:
             ctx.fail(path, _unknown("user extension", target.value, t.users))
             return None
         if target.value != ext:
@@ -226,6 +232,13 @@ def _target(
         ctx.fail(path, f"no {target.kind.replace('_', ' ')} {target.value} is declared in this tenant")
         return None
     return str(target)
+
+
+def _check_unused_profile(ctx: _Context, name: str, profile: Profile) -> None:
+    """A profile no user names yet still gets its targets checked (its frame names need a user)."""
+    for frame, rule in profile.answering_rules.items():
+        path: Path_ = ("profiles", name, "answering_rules", frame)
+        _rule_fields(ctx, _NOBODY, rule, path, set())
 
 
 def _check_time_zone(ctx: _Context, name: str, path: Path_) -> None:
@@ -240,10 +253,10 @@ def _check_frame_name(ctx: _Context, name: str, path: Path_) -> None:
         ctx.fail(path, f"'{name}' is reserved for the default answering rule")
 
 
-def _unknown(what: str, name: str, known: Any) -> str:
+def _unknown(what: str, name: str, known: Any, note: str = "") -> str:
     import difflib
 
     names = sorted(str(k) for k in known)
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"no {what} named '{name}'{hint}"
+    return f"no {what} named '{name}'{note}{hint}"

@@ -42,7 +42,7 @@ def parse_number(text: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def parse_target(text: str, *, own_extension: str, country: str) -> Target:
+def parse_target(text: str, *, own_extension: str, country: str, ring_list: bool = False) -> Target:
     """`kind:EXT` (EXT may be `self`) or an external number."""
     text = text.strip()
     prefix, sep, rest = text.partition(":")
@@ -57,5 +57,6 @@ def parse_target(text: str, *, own_extension: str, country: str) -> Target:
         raise TargetError("'self' needs a kind, e.g. voicemail:self")
     digits = text.replace(" ", "").replace("-", "")
     if digits.isdigit() and len(digits) <= 6:
-        raise TargetError(f"'{text}' looks like an extension; write user:{digits} or handset:{digits}")
+        spelled = f"handset:{digits}" if ring_list else f"user:{digits} or handset:{digits}"
+        raise TargetError(f"'{text}' looks like an extension; write {spelled}")
     return Target("number", parse_number(text, country))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import holidays as holidays_lib
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from skyconf.model.base import Strict
 
@@ -78,6 +78,21 @@ def parse_local(text: str, *, end: bool = False) -> dt.datetime:
     return dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes)
 
 
+def _check_days(text: str) -> str:
+    parse_days(text)
+    return text
+
+
+def _check_range(text: str) -> str:
+    _parse_range(text)
+    return text
+
+
+# A weekly key ("mon-fri") and one of its ranges ("09:00-17:00"), each checked where it is written.
+DaySpec = Annotated[str, AfterValidator(_check_days)]
+TimeRange = Annotated[str, AfterValidator(_check_range)]
+
+
 class DateRange(Strict):
     from_: str = Field(alias="from")
     to: str
@@ -136,7 +151,7 @@ class TimeFrame(Strict):
 
     priority: int = Field(ge=0, le=98)
     always: bool = False
-    weekly: dict[str, list[str]] = {}
+    weekly: dict[DaySpec, list[TimeRange]] = {}
     # Whole days ("2026-12-24") or {from, to} ranges of dates or date-times.
     dates: list[DateRange] = []
     holidays: Holidays | None = None
@@ -146,15 +161,6 @@ class TimeFrame(Strict):
     def _weekly_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return {str(k): ([v] if isinstance(v, str) else v) for k, v in value.items()}
-        return value
-
-    @field_validator("weekly")
-    @classmethod
-    def _weekly_valid(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for days, ranges in value.items():
-            parse_days(days)
-            for text in ranges:
-                _parse_range(text)
         return value
 
     @field_validator("dates", mode="before")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
 from skyconf.model.base import Strict
 from skyconf.model.rules import AnsweringRule
@@ -25,9 +25,19 @@ Scope = Literal[
 class Voicemail(Strict):
     enabled: bool = True
     # A secret: write it as ${env:NAME}. Digits only, 4 to 10 of them.
-    pin: str | None = Field(None, pattern=r"^\d{4,10}$")
+    pin: str | None = None
     # What the user gets by email when a message arrives: nothing, a notification, or the audio attached.
     email: Literal["none", "link", "attach"] | None = None
+
+    @field_validator("pin", mode="before")
+    @classmethod
+    def _pin(cls, value: Any) -> Any:
+        # Never echo the value: it is a secret.
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError("write the PIN in quotes: YAML reads unquoted digits as a number and drops leading zeros")
+        if isinstance(value, str) and not (value.isdigit() and 4 <= len(value) <= 10):
+            raise ValueError("a PIN is 4 to 10 digits")
+        return value
 
 
 class Profile(Strict):

@@ -1,0 +1,46 @@
+"""``skyconf sandbox serve``: run the sandbox PBX over real HTTP with uvicorn (for demos)."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from skyconf.sandbox.app import create_app
+from skyconf.sandbox.faults import Faults
+from skyconf.sandbox.log import RequestLog
+from skyconf.sandbox.vendor import PREFIX
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8089, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--db",
+    "db",
+    default=":memory:",
+    show_default=True,
+    metavar="FILE",
+    help="SQLite file (created if missing); ':memory:' keeps nothing after exit.",
+)
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    envvar="SKYCONF_SANDBOX_TOKEN",
+    help="Accepted bearer token (repeatable). Default: $SKYCONF_SANDBOX_TOKEN (space-separated).",
+)
+@click.option(
+    "--faults", "faults_text", default="", metavar="K=V,...", help="Fault injection, e.g. 'seed=1,error_rate=0.1'."
+)
+@click.option("--record-bodies", is_flag=True, help="Keep request and response bodies in the request log.")
+def serve(host: str, port: int, db: str, tokens: tuple[str, ...], faults_text: str, record_bodies: bool) -> None:
+    """Serve a NetSapiens-v2-compatible sandbox PBX."""
+    if not tokens:
+        raise click.UsageError("give at least one --token (or set SKYCONF_SANDBOX_TOKEN)")
+    try:
+        faults = Faults.parse(faults_text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from exc
+    app = create_app(db, tokens, faults=faults, log=RequestLog(record_bodies=record_bodies))
+    click.echo(f"skyconf sandbox listening on http://{host}:{port}{PREFIX} (db: {db})")
+    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
