@@ -74,8 +74,19 @@ def served_sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
     """`skyconf sandbox serve` in a subprocess on a free loopback port."""
     port, token = free_port(), "served-token"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "skyconf", "sandbox", "serve", "--port", str(port), "--db",
-         str(tmp_path / "served.sqlite3"), "--token", token],
+        [
+            sys.executable,
+            "-m",
+            "skyconf",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(tmp_path / "served.sqlite3"),
+            "--token",
+            token,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -95,7 +106,6 @@ def served_sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
         proc.wait(timeout=10)
 
 
-
 def portal_edit(method: str, path: str, body: object = None) -> httpx.Response:
     """Change the embedded sandbox directly through its API, as a person clicking in the portal would."""
     import asyncio
@@ -106,8 +116,11 @@ def portal_edit(method: str, path: str, body: object = None) -> httpx.Response:
 
     async def send() -> httpx.Response:
         app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal/ns-api/v2",
-                                     headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"}) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://portal/ns-api/v2",
+            headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
+        ) as client:
             return await client.request(method, path, json=body)
 
     return asyncio.run(send())

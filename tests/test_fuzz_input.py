@@ -25,9 +25,30 @@ from tests.conftest import EXAMPLE
 
 PROBLEM = re.compile(r"^[^\n:]+:\d+:\d+: \S.*$")
 NASTY: list[Any] = [
-    None, True, 0, -1, 10**12, 3.5, "", " ", "25:00", "09:00-08:00", "mon-fri", "${env:SKYCONF_FUZZ_UNSET}",
-    "user:999", "handset:self", "voicemail:", "+1 416 555", "∞", "a" * 300, [], {}, [None], {"x": 1},
-    "2026-02-30", {"from": "2027-01-01", "to": "2026-01-01"},
+    None,
+    True,
+    0,
+    -1,
+    10**12,
+    3.5,
+    "",
+    " ",
+    "25:00",
+    "09:00-08:00",
+    "mon-fri",
+    "${env:SKYCONF_FUZZ_UNSET}",
+    "user:999",
+    "handset:self",
+    "voicemail:",
+    "+1 416 555",
+    "∞",
+    "a" * 300,
+    [],
+    {},
+    [None],
+    {"x": 1},
+    "2026-02-30",
+    {"from": "2027-01-01", "to": "2026-01-01"},
 ]
 
 

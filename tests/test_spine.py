@@ -9,8 +9,8 @@ import pytest
 
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants
 from skyconf.schema import SCHEMA_PATH, schema_text
-from tests.conftest import REPO, SECRETS, ServedSandbox, run
 from tests.conformance.openapi_check import SpecChecker
+from tests.conftest import REPO, SECRETS, ServedSandbox, run
 
 FORWARD_LINE = 'Closed Hours: {forward_always: "user:101"}'
 
@@ -41,8 +41,13 @@ async def test_apply_converges_and_second_apply_writes_nothing(workspace: Path, 
         assert log.writes() == []
 
     live = runs[0].live
-    assert live.get("answer_rule_order", ("101",)).fields["order"] == ["Lunch", "Holiday", "Open Hours",
-                                                                       "Closed Hours", "*"]
+    assert live.get("answer_rule_order", ("101",)).fields["order"] == [
+        "Lunch",
+        "Holiday",
+        "Open Hours",
+        "Closed Hours",
+        "*",
+    ]
     assert live.get("answer_rule", ("101", "Open Hours")).fields["simultaneous_ring"] == {
         "ring": ["+14165550101", "handset:102"],
         "include_extension": True,
@@ -64,12 +69,17 @@ def test_cli_plan_apply_replan_and_one_edit(workspace: Path) -> None:
     doc = json.loads(changed.output)
     (change,) = doc["tenants"][0]["changes"]
     assert (change["action"], change["kind"], change["key"], change["changed"]) == (
-        "update", "answer_rule", ["103", "Closed Hours"], ["forward_always"])
+        "update",
+        "answer_rule",
+        ["103", "Closed Hours"],
+        ["forward_always"],
+    )
     assert (change["before"]["forward_always"], change["after"]["forward_always"]) == ("user:101", "user:102")
 
 
-def test_same_flow_over_real_http(workspace: Path, served_sandbox: ServedSandbox,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_same_flow_over_real_http(
+    workspace: Path, served_sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (workspace / "skyconf.yaml").write_text(
         f"profiles:\n  served:\n    url: {served_sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n"
     )
@@ -85,8 +95,9 @@ def test_same_flow_over_real_http(workspace: Path, served_sandbox: ServedSandbox
     assert run("plan", "tenants/", "--pbx", "served", "--detailed-exitcode").exit_code == 2
 
 
-def test_wrong_api_key_is_one_clear_error(workspace: Path, served_sandbox: ServedSandbox,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_api_key_is_one_clear_error(
+    workspace: Path, served_sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (workspace / "skyconf.yaml").write_text(
         f"profiles:\n  served:\n    url: {served_sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n"
     )
