@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.answerrules import AnswerRuleMapping, AnswerRuleOrderMapping
@@ -12,7 +11,7 @@ from skyconf.providers.netsapiens.base import Context, Mapping
 from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
 from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
 from skyconf.resolve import Desired
-from skyconf.resources import KINDS, State, dependency_levels
+from skyconf.resources import KINDS, State
 
 MAPPINGS: dict[str, Mapping] = {
     m.kind: m
@@ -37,14 +36,11 @@ class NetSapiensTenant:
         self.ctx = Context(api, tenant.domain, tenant.country, desired.state, State(), desired.prune)
 
     async def read(self) -> State:
-        """Live state, kind by dependency level (owners before their parts), kinds of a level together."""
+        """Live state: first the kinds that stand alone, then, all together, the parts of the users found."""
         self.ctx.live = State()
-        by_level: dict[int, list[Mapping]] = defaultdict(list)
-        for name, level in dependency_levels().items():
-            by_level[level].append(MAPPINGS[name])
-        for level in sorted(by_level):
-            results = await asyncio.gather(*(m.read(self.ctx) for m in by_level[level]))
-            for resources in results:
+        for stage in (False, True):
+            mappings = [MAPPINGS[name] for name, k in KINDS.items() if (k.owner_kind is not None) == stage]
+            for resources in await asyncio.gather(*(m.read(self.ctx) for m in mappings)):
                 for resource in resources:
                     self.ctx.live.add(resource)
         return self.ctx.live

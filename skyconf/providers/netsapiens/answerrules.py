@@ -26,20 +26,26 @@ SWITCHES = {"do_not_disturb": "do-not-disturb", "call_screening": "call-screenin
 DEFAULT = "*"
 
 
-async def _rules(ctx: Context, ext: str) -> list[dict[str, Any]]:
-    rules = await ctx.api.get(f"{ctx.user_path(ext)}/answerrules") or []
-    return sorted(rules, key=lambda r: (int(r.get("order", r.get("ordinal-priority", 99)) or 0), str(r["time-frame"])))
+async def _rules_by_user(ctx: Context) -> dict[str, list[dict[str, Any]]]:
+    """Every managed user's rules in priority order (one list read per user per run, shared by both kinds)."""
+    lists = await ctx.user_lists("answerrules")
+    return {ext: sorted(rules, key=_priority) for ext, rules in lists.items()}
+
+
+def _priority(rule: dict[str, Any]) -> tuple[int, str]:
+    order = rule.get("order", rule.get("ordinal-priority", 99))
+    return (int(order) if str(order).isdigit() else 99, str(rule["time-frame"]))
 
 
 class AnswerRuleMapping(Mapping):
     kind = "answer_rule"
 
     async def read(self, ctx: Context) -> list[Resource]:
-        out: list[Resource] = []
-        for ext in ctx.managed_users():
-            for rule in await _rules(ctx, ext):
-                out.append(Resource(self.kind, (ext, str(rule["time-frame"])), rule_fields(ext, rule, ctx.country)))
-        return out
+        return [
+            Resource(self.kind, (ext, str(rule["time-frame"])), rule_fields(ext, rule, ctx.country))
+            for ext, rules in (await _rules_by_user(ctx)).items()
+            for rule in rules
+        ]
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
@@ -68,12 +74,11 @@ class AnswerRuleOrderMapping(Mapping):
     kind = "answer_rule_order"
 
     async def read(self, ctx: Context) -> list[Resource]:
-        out: list[Resource] = []
-        for ext in ctx.managed_users():
-            rules = await _rules(ctx, ext)
-            if rules:
-                out.append(Resource(self.kind, (ext,), {"order": [str(r["time-frame"]) for r in rules]}))
-        return out
+        return [
+            Resource(self.kind, (ext,), {"order": [str(r["time-frame"]) for r in rules]})
+            for ext, rules in (await _rules_by_user(ctx)).items()
+            if rules
+        ]
 
     async def create(self, ctx: Context, change: Change) -> None:
         await self.update(ctx, change)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -30,6 +31,12 @@ class Context:
     def managed_users(self) -> list[str]:
         """Users whose parts (rules, frames, contacts...) are read: declared here and present live."""
         return sorted(k[0] for k in self.desired.keys("user") & self.live.keys("user"))
+
+    async def user_lists(self, suffix: str) -> dict[str, list[dict[str, Any]]]:
+        """One child list (`answerrules`, `timeframes`, ...) of every managed user, fetched concurrently."""
+        users = self.managed_users()
+        bodies = await asyncio.gather(*(self.api.get(f"{self.user_path(ext)}/{suffix}") for ext in users))
+        return {ext: list(body or []) for ext, body in zip(users, bodies, strict=True)}
 
 
 class Mapping:

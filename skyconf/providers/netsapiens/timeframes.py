@@ -43,11 +43,11 @@ class _FrameMapping(Mapping):
                 _frame(self.kind, (str(f["timeframe-name"]),), f)
                 for f in await ctx.api.get(f"{ctx.base}/timeframes") or []
             ]
-        out: list[Resource] = []
-        for ext in ctx.managed_users():
-            frames = await ctx.api.get(f"{ctx.user_path(ext)}/timeframes") or []
-            out.extend(_frame(self.kind, (ext, str(f["timeframe-name"])), f) for f in frames)
-        return out
+        return [
+            _frame(self.kind, (ext, str(f["timeframe-name"])), f)
+            for ext, frames in (await ctx.user_lists("timeframes")).items()
+            for f in frames
+        ]
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
