@@ -23,6 +23,7 @@ from skyconf.plan import Plan
 from skyconf.render.markdown import render_markdown
 from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
+from skyconf.routing_window import RoutingChanges, routing_changes
 from skyconf.saved import check_saved, read_saved
 from skyconf.schema import SCHEMA_PATH, schema_text
 
@@ -92,23 +93,38 @@ def validate(paths: list[Path]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0: none, 1: error).")
 @click.option("-o", "--out", "out_file", type=click.Path(path_type=Path), help="Save the plan (JSON) for apply.")
+@click.option(
+    "--routing-window",
+    metavar="FROM..TO",
+    help='Also state how call routing changes in this window, e.g. "2026-12-20..2027-01-03" (tenant time).',
+)
 @friendly_errors
-def plan(paths: list[Path], pbx: str | None, fmt: str, detailed_exitcode: bool, out_file: Path | None) -> None:
+def plan(
+    paths: list[Path],
+    pbx: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    out_file: Path | None,
+    routing_window: str | None,
+) -> None:
     """Show what apply would change on the PBX."""
-    result = asyncio.run(_plan(list(paths), pbx, out_file))
-    _print_plan(result, fmt)
+    result, routing = asyncio.run(_plan(list(paths), pbx, out_file, routing_window))
+    _print_plan(result, fmt, routing)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
 
 
-async def _plan(paths: list[Path], pbx: str | None, out_file: Path | None) -> Plan:
+async def _plan(
+    paths: list[Path], pbx: str | None, out_file: Path | None, routing_window: str | None
+) -> tuple[Plan, dict[str, RoutingChanges]]:
     desired = load_all(paths)
     async with Session(repo_root(paths), pbx) as session:
         runs = await plan_tenants(session, desired)
         result = whole_plan(runs)
         if out_file:
             out_file.write_text(json.dumps(plan_document(result, session.plan_key()), indent=2) + "\n")
-        return result
+    routing = {r.plan.tenant: routing_changes(r, routing_window) for r in runs} if routing_window else {}
+    return result, routing
 
 
 @main.command()
@@ -215,11 +231,30 @@ def _attach_sandbox_commands() -> None:
 _attach_sandbox_commands()
 
 
-def _print_plan(result: Plan, fmt: str) -> None:
+def _attach_commands() -> None:
+    from skyconf.cli_routing import simulate, timeline
+
+    for command in (simulate, timeline):
+        main.add_command(command)
+
+
+_attach_commands()
+
+
+def _print_plan(result: Plan, fmt: str, routing: dict[str, RoutingChanges] | None = None) -> None:
+    routing = routing or {}
     if fmt == "json":
-        click.echo(json.dumps(plan_document(result), indent=2))
+        doc = plan_document(result)
+        for tenant in doc["tenants"]:
+            if tenant["tenant"] in routing:
+                tenant["routing_changes"] = routing[tenant["tenant"]].as_json()
+        click.echo(json.dumps(doc, indent=2))
     elif fmt == "markdown":
         click.echo(render_markdown(result), nl=False)
+        for tenant, changes in routing.items():
+            click.echo(f"\n### {tenant}: call routing\n\n{changes.markdown()}", nl=False)
     else:
         for style, text in render_text(result):
             out.print(text, style=style or None, markup=False)
+        for tenant, changes in routing.items():
+            out.print(f"Tenant {tenant}: {changes.text()}", markup=False)
