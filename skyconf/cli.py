@@ -232,9 +232,10 @@ _attach_sandbox_commands()
 
 
 def _attach_commands() -> None:
+    from skyconf.cli_phones import render
     from skyconf.cli_routing import simulate, timeline
 
-    for command in (simulate, timeline):
+    for command in (simulate, timeline, render):
         main.add_command(command)
 
 

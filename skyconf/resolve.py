@@ -9,18 +9,39 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from skyconf.errors import ConfigError, Problem
 from skyconf.load import LoadedTenant, Path_
+from skyconf.model.attendants import attendant_resources
+from skyconf.model.base import Needs
+from skyconf.model.conferences import conference_resources
+from skyconf.model.contacts import contact_resources
+from skyconf.model.moh import moh_resources, moh_settings
+from skyconf.model.phones import phone_resources
+from skyconf.model.queues import queue_resources
 from skyconf.model.rules import DEFAULT_RULE, FORWARD_OPTIONS, AnsweringRule
-from skyconf.model.targets import USER_TARGETS, TargetError, parse_target
-from skyconf.model.tenant import PRUNABLE
-from skyconf.model.users import Profile, User
+from skyconf.model.targets import TARGET_KINDS, USER_TARGETS, TargetError, parse_target
+from skyconf.model.tenant import PRUNABLE, Tenant
+from skyconf.model.users import Profile, User, user_settings
 from skyconf.plan import Limits
 from skyconf.resources import Key, Resource, Source, State
 
 WIRE_DEFAULT_RULE = "*"
+# Target prefix -> (tenant section, resource kind) for extensions that are not users.
+OTHER_EXTENSIONS = {
+    "queue": ("call_queues", "call_queue"),
+    "auto_attendant": ("auto_attendants", "auto_attendant"),
+    "conference": ("conferences", "conference"),
+}
+# Sections whose keys are extensions; one extension belongs to one of them.
+EXTENSION_SECTIONS = {
+    "users": "user",
+    "conferences": "conference",
+    "call_queues": "call queue",
+    "auto_attendants": "auto attendant",
+}
 # Stands in for `self` when checking a profile no user names yet.
 _NOBODY = "0"
 
@@ -40,8 +61,20 @@ class _Context:
     problems: list[Problem] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
 
+    @property
+    def tenant(self) -> Tenant:
+        return self.loaded.tenant
+
+    @property
+    def folder(self) -> Path:
+        return self.loaded.folder
+
     def fail(self, path: Path_, message: str) -> None:
         self.problems.append(self.loaded.doc.problem(path, message))
+
+    def where(self, path: Path_) -> str:
+        file, line, _ = self.loaded.doc.where(path)
+        return f"{file}:{line}"
 
     def add(
         self, kind: str, key: Key, fields: dict[str, Any], path: Path_, needs: set[tuple[str, Key]] | None = None
@@ -49,13 +82,35 @@ class _Context:
         file, line, column = self.loaded.doc.where(path)
         self.resources.append(Resource(kind, key, fields, frozenset(needs or ()), Source(file, line, column)))
 
+    def target(
+        self,
+        text: str,
+        path: Path_,
+        needs: Needs,
+        *,
+        own_extension: str | None = None,
+        kinds: tuple[str, ...] = TARGET_KINDS,
+    ) -> str | None:
+        return _target(self, own_extension or "", text, path, needs, kinds=kinds)
+
+    def user_extension(self, ext: str, path: Path_, needs: Needs) -> str | None:
+        if ext not in self.tenant.users:
+            self.fail(path, _unknown("user extension", ext, self.tenant.users))
+            return None
+        needs.add(("user", (ext,)))
+        return ext
+
 
 def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
     """The desired state of one tenant; raises ConfigError with every problem found."""
     ctx = _Context(loaded, today or dt.date.today())
     t = loaded.tenant
     _check_time_zone(ctx, t.time_zone, ("time_zone",))
-    ctx.add("domain", (t.domain,), {"time_zone": t.time_zone}, ("domain",))
+    domain_fields: dict[str, Any] = {"time_zone": t.time_zone}
+    if t.music_on_hold is not None:
+        domain_fields.update(moh_settings(t.music_on_hold))
+    ctx.add("domain", (t.domain,), domain_fields, ("domain",))
+    _check_extensions(ctx)
     years = [ctx.today.year, ctx.today.year + 1]
 
     priorities: dict[int, str] = {}
@@ -71,6 +126,13 @@ def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
 
     for ext, user in t.users.items():
         _user(ctx, ext, user, priorities, years)
+    contact_resources(ctx, t.contacts, None, ("contacts",))
+    if t.music_on_hold is not None:
+        moh_resources(ctx, t.music_on_hold, None, ("music_on_hold",))
+    conference_resources(ctx)
+    queue_resources(ctx)
+    attendant_resources(ctx)
+    ctx.problems.extend(phone_resources(ctx))
     used = {user.profile for user in t.users.values()}
     for name, profile in t.profiles.items():
         if name not in used:
@@ -112,7 +174,11 @@ def _user(ctx: _Context, ext: str, user: User, domain_priorities: dict[int, str]
             fields["voicemail_pin"] = vm.pin
         if vm.email is not None:
             fields["voicemail_email"] = vm.email
+    fields.update(user_settings(ctx, ext, user, path))
     ctx.add("user", (ext,), fields, path)
+    contact_resources(ctx, user.contacts, ext, (*path, "contacts"))
+    if user.music_on_hold is not None:
+        moh_resources(ctx, user.music_on_hold, ext, (*path, "music_on_hold"))
 
     priorities = dict(domain_priorities)
     for name, frame in user.time_frames.items():
@@ -204,13 +270,22 @@ def _rule_fields(
 
 
 def _target(
-    ctx: _Context, ext: str, text: str, path: Path_, needs: set[tuple[str, Key]], ring_list: bool = False
+    ctx: _Context,
+    ext: str,
+    text: str,
+    path: Path_,
+    needs: set[tuple[str, Key]],
+    ring_list: bool = False,
+    kinds: tuple[str, ...] = TARGET_KINDS,
 ) -> str | None:
     t = ctx.loaded.tenant
     try:
         target = parse_target(text, own_extension=ext, country=t.country, ring_list=ring_list)
     except TargetError as exc:
         ctx.fail(path, str(exc))
+        return None
+    if target.kind != "number" and target.kind not in kinds:
+        ctx.fail(path, f"{target.kind}: is not possible here; use one of {', '.join(kinds)} or a phone number")
         return None
     if ring_list and target.kind == "user":
         ctx.fail(
@@ -229,9 +304,35 @@ def _target(
         if target.value != ext:
             needs.add(("user", (target.value,)))
     elif target.kind != "number":
-        ctx.fail(path, f"no {target.kind.replace('_', ' ')} {target.value} is declared in this tenant")
-        return None
+        section, kind_name = OTHER_EXTENSIONS[target.kind]
+        if target.value not in getattr(t, section):
+            what = target.kind.replace("_", " ")
+            ctx.fail(path, _unknown(what, target.value, getattr(t, section), f" in {section}"))
+            return None
+        needs.add((kind_name, (target.value,)))
     return str(target)
+
+
+def _check_extensions(ctx: _Context) -> None:
+    """Users, conferences, call queues and auto attendants share one extension namespace."""
+    t = ctx.loaded.tenant
+    owners: dict[str, str] = {}
+    for section, what in EXTENSION_SECTIONS.items():
+        for ext in getattr(t, section):
+            path: Path_ = (section, ext)
+            if not ext.isdigit():
+                if section != "users":  # a user reports this itself
+                    ctx.fail(path, f"a {what}'s key is its extension (digits)")
+                continue
+            if ext in owners:
+                other = owners[ext]
+                ctx.fail(
+                    path,
+                    f"extension {ext} is already used by {other}.{ext} ({ctx.where((other, ext))}); "
+                    "an extension belongs to one user, conference, call queue or auto attendant",
+                )
+                continue
+            owners[ext] = section
 
 
 def _check_unused_profile(ctx: _Context, name: str, profile: Profile) -> None:

@@ -70,12 +70,87 @@ USER_TIME_FRAME = register(
         owner_kind="user",
     )
 )
+CONTACT = register(
+    Kind(
+        "contact",
+        "contact",
+        ("identity",),
+        depends_on=("domain",),
+        display_fields=("first_name", "last_name", "company"),
+    )
+)
+USER_CONTACT = register(
+    Kind(
+        "user_contact",
+        "contact",
+        ("user", "identity"),
+        depends_on=("user",),
+        owner_kind="user",
+        display_fields=("first_name", "last_name", "company"),
+    )
+)
+# Music on hold: a playlist per scope (the domain, or a user) owns its entries. The playlist exists
+# in the desired state only where the YAML declares music on hold, so an undeclared scope's files are
+# out of reach; a declared one's list is complete (entries it does not name are deleted).
+MOH_PLAYLIST = register(Kind("moh_playlist", "music on hold", ("domain",), depends_on=("moh_file",), singleton=True))
+MOH_FILE = register(
+    Kind(
+        "moh_file",
+        "music-on-hold entry",
+        ("domain", "entry"),
+        depends_on=("domain",),
+        prune_default=True,
+        owner_kind="moh_playlist",
+    )
+)
+USER_MOH_PLAYLIST = register(
+    Kind(
+        "user_moh_playlist",
+        "music on hold",
+        ("user",),
+        depends_on=("user_moh_file",),
+        owner_kind="user",
+        singleton=True,
+    )
+)
+USER_MOH_FILE = register(
+    Kind(
+        "user_moh_file",
+        "music-on-hold entry",
+        ("user", "entry"),
+        depends_on=("user",),
+        prune_default=True,
+        owner_kind="user_moh_playlist",
+    )
+)
+CONFERENCE = register(
+    Kind(
+        "conference",
+        "conference",
+        ("extension",),
+        depends_on=("user",),
+        secret_fields=frozenset({"leader_pin", "participant_pin"}),
+        display_fields=("name",),
+    )
+)
+CALL_QUEUE = register(
+    Kind("call_queue", "call queue", ("extension",), depends_on=("user",), display_fields=("description",))
+)
+AUTO_ATTENDANT = register(
+    Kind(
+        "auto_attendant",
+        "auto attendant",
+        ("extension",),
+        depends_on=("user", "time_frame", "call_queue", "conference"),
+        display_fields=("name",),
+    )
+)
 ANSWER_RULE = register(
     Kind(
         "answer_rule",
         "answering rule",
         ("user", "time_frame"),
-        depends_on=("user", "time_frame", "user_time_frame"),
+        depends_on=("user", "time_frame", "user_time_frame", "call_queue", "auto_attendant", "conference"),
         prune_default=True,
         owner_kind="user",
     )
@@ -90,6 +165,10 @@ ANSWER_RULE_ORDER = register(
         singleton=True,
     )
 )
+
+
+# Desk phones by MAC; `config` is the rendered configuration text (diffed line by line in plans).
+PHONE = register(Kind("phone", "phone", ("mac",), depends_on=("user", "contact"), display_fields=("model", "user")))
 
 
 def kind(name: str) -> Kind:

@@ -35,9 +35,10 @@ def _fast_retries() -> Iterator[None]:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository root with tenants/example, its own sandbox database and plan key."""
+    """A repository root with tenants/example, templates/, its own sandbox database and plan key."""
     root = tmp_path / "repo"
     shutil.copytree(EXAMPLE, root / "tenants" / "example")
+    shutil.copytree(REPO / "templates", root / "templates")
     (root / "skyconf.yaml").write_text("profiles: {}\n")
     monkeypatch.chdir(root)
     monkeypatch.setenv("SKYCONF_SANDBOX_DB", str(tmp_path / "sandbox.sqlite3"))

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from skyconf.pipeline import load_all
 from tests.conftest import ServedSandbox, run
 
 DOMAIN = "/ns-api/v2/domains/acme.example.com"
-EXPECTED_RULES = {"101": 5, "102": 4, "103": 3, "104": 3}
 
 
 def use_served(workspace: Path, sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,14 +48,20 @@ def count_objects(sandbox: ServedSandbox) -> dict[str, object]:
 
 
 def assert_complete_and_unique(sandbox: ServedSandbox) -> None:
+    """The PBX holds exactly what the YAML declares: every object once, none missing."""
+    (desired,) = load_all([Path("tenants")])
+    state = desired.state
     objects = count_objects(sandbox)
-    assert objects["users"] == ["101", "102", "103", "104"]
-    assert objects["frames"] == ["Closed Hours", "Holiday", "Open Hours"]
+    assert objects["users"] == sorted(k[0] for k in state.keys("user"))
+    assert objects["frames"] == sorted(k[0] for k in state.keys("time_frame"))
     rules = objects["rules"]
     assert isinstance(rules, dict)
-    assert {u: len(r) for u, r in rules.items()} == EXPECTED_RULES
-    assert all(len(set(r)) == len(r) for r in rules.values())
-    assert objects["user_frames"] == {"101": ["Lunch"], "102": [], "103": [], "104": []}
+    for ext, names in rules.items():
+        assert names == sorted(k[1] for k in state.keys("answer_rule") if k[0] == ext), ext
+    frames = objects["user_frames"]
+    assert isinstance(frames, dict)
+    for ext, names in frames.items():
+        assert names == sorted(k[1] for k in state.keys("user_time_frame") if k[0] == ext), ext
 
 
 def test_apply_converges_through_errors_and_429_bursts(

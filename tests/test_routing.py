@@ -66,13 +66,15 @@ def said(state: State, when: str) -> dict[str, str]:
 def test_wednesday_morning_is_open_hours(example: State) -> None:
     words = said(example, "2026-12-23 10:00")
     assert words["101"] == f"Open Hours: {OPEN_101}"
+    open_103 = (
+        "rings 103 (Carol Diaz) for 25 s; busy -> voicemail 103; no answer -> voicemail 103; offline -> voicemail 103"
+    )
     assert words["102"] == (
         "Open Hours: rings 102 (Bob Martin) for 20 s; busy -> voicemail 102; no answer -> voicemail 102; "
-        f"offline -> voicemail 102; on a call -> 103 (Carol Diaz) [Closed Hours: forwards to 101 (Alice Chen) "
-        f"[Open Hours: {OPEN_101}]]"
+        f"offline -> voicemail 102; on a call -> 103 (Carol Diaz) [Open Hours: {open_103}]"
     )
-    # 103 has no Open Hours rule, so the always-on Closed Hours rule applies and follows 101's own rule.
-    assert words["103"] == f"Closed Hours: forwards to 101 (Alice Chen) [Open Hours: {OPEN_101}]"
+    # 103 takes the office profile's Open Hours rule: its own extension rings.
+    assert words["103"] == f"Open Hours: {open_103}"
     # 104 lives in Vancouver, where it is 07:00: before Open Hours; Closed Hours is disabled.
     assert words["104"] == "default: forwards to +16045550144"
 
@@ -288,6 +290,8 @@ def test_intervals_tile_the_window_and_change_at_every_boundary(example: State) 
 
 
 def test_intervals_of_a_forwarding_user_follow_the_target_users_frames(example: State) -> None:
+    # Without its Open Hours rule, 103 forwards to 101 around the clock (Closed Hours is always on).
+    example = State.of(r for r in example if r.ref != ("answer_rule", ("103", "Open Hours")))
     timeline = intervals(example, "103", local("2026-12-23 00:00"), local("2026-12-24 00:00"))
     assert [i.frame for i in timeline] == ["Closed Hours"] * 5  # 103's own rule never changes...
     assert [i.routing.steps[0] for i in timeline] == [  # ...but 101's, which it follows, does
@@ -344,8 +348,8 @@ def test_diff_renderers(example: State, tmp_path: Path) -> None:
     closed = with_closure(tmp_path, "2026-12-22")
     changes = routing_diff(example, closed, local("2026-12-21 00:00"), local("2026-12-23 00:00"))
     text = render_routing_diff_text(changes, TORONTO)
-    assert "102 (Bob Martin)\n  Tue Dec 22 09:00–12:00\n    before: rings 102 (Bob Martin) for 20 s;" in text
-    assert "on a call -> voicemail 101 (Open Hours)\n    after:  forwards to voicemail 102 (Holiday)\n" in text
+    assert "102 (Bob Martin)\n  Tue Dec 22 09:00–17:00\n    before: rings 102 (Bob Martin) for 20 s;" in text
+    assert "voicemail 103] (Open Hours)\n    after:  forwards to voicemail 102 (Holiday)\n" in text
     assert "104" not in text
     md = render_routing_diff_markdown(changes, TORONTO)
     assert "| Tue Dec 22 09:00–12:00 | rings 101 (Alice Chen)," in md

@@ -58,7 +58,7 @@ def test_mass_deletion_needs_force(workspace: Path) -> None:
     end = text.index('  "102":')
     USERS.write_text(text[:start] + text[end:])
     plan = run("plan", "tenants/")
-    assert "3 to delete" in plan.output and "over the safety limit" not in plan.output
+    assert "2 to delete" in plan.output and "over the safety limit" not in plan.output
     # Now remove the profile from every user: most rules disappear at once.
     USERS.write_text(USERS.read_text().replace("    profile: office\n", ""))
     refused = run("apply", "tenants/", "--auto-approve")

@@ -41,9 +41,7 @@ class Build(Protocol):
         """`file:line` of a path, for messages that name another place."""
         ...
 
-    def add(
-        self, kind: str, key: Key, fields: dict[str, Any], path: YamlPath, needs: Needs | None = None
-    ) -> None: ...
+    def add(self, kind: str, key: Key, fields: dict[str, Any], path: YamlPath, needs: Needs | None = None) -> None: ...
 
     def target(
         self, text: str, path: YamlPath, needs: Needs, *, own_extension: str | None = None, kinds: tuple[str, ...]

@@ -5,7 +5,9 @@ identity: the explicit `key:` when there is one, else first name + last name + c
 without regard to case or repeated spaces. Changing a phone number keeps the identity (an update);
 two contacts of one directory with the same identity are an error. An explicit key is kept on the
 PBX at the end of the middle name as `#key` (the API has no other free field; `tags` is read-only),
-so it survives a re-read.
+so it survives a re-read. A live contact without that mark whose names match a keyed contact of the
+YAML (or the reverse) is taken to be that contact: adding or removing a key is an update, never a
+second contact.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def identity(first: str | None, last: str | None, company: str | None, key: str 
         return f"#{key}"
     name = " ".join(" ".join(part.split()) for part in (first or "", last or "") if part.strip())
     company_text = " ".join((company or "").split())
-    text = f"{name} @ {company_text}" if company_text else name
+    text = f"{name} @ {company_text}".strip() if company_text else name
     return text.casefold()
 
 
@@ -91,7 +93,7 @@ def contact_resources(build: Build, contacts: list[Contact], owner: str | None, 
             )
             continue
         seen[ident] = i
-        fields: dict[str, Any] = {}
+        fields: dict[str, Any] = {"key": contact.key}
         for name in contact.model_fields_set - {"key"}:
             value = getattr(contact, name)
             if name in NUMBER_FIELDS and value:

@@ -6,7 +6,13 @@ from typing import Literal
 
 from pydantic import Field
 
+from skyconf.model.attendants import AutoAttendant
 from skyconf.model.base import Strict
+from skyconf.model.conferences import Conference
+from skyconf.model.contacts import Contact
+from skyconf.model.moh import MusicOnHold
+from skyconf.model.phones import Phone, Scalar
+from skyconf.model.queues import CallQueue
 from skyconf.model.timeframes import TimeFrame
 from skyconf.model.users import Profile, User
 
@@ -16,6 +22,12 @@ PRUNABLE = {
     "time_frames": "time_frame",
     "user_time_frames": "user_time_frame",
     "answering_rules": "answer_rule",
+    "contacts": "contact",
+    "user_contacts": "user_contact",
+    "conferences": "conference",
+    "call_queues": "call_queue",
+    "auto_attendants": "auto_attendant",
+    "phones": "phone",
 }
 
 
@@ -40,8 +52,33 @@ class Tenant(Strict):
     # IANA time zone the domain's time frames are evaluated in.
     time_zone: str
     # Per section: delete live objects the YAML does not mention (true) or leave them alone (false).
-    prune: dict[Literal["users", "time_frames", "user_time_frames", "answering_rules"], bool] = {}
+    prune: dict[
+        Literal[
+            "users",
+            "time_frames",
+            "user_time_frames",
+            "answering_rules",
+            "contacts",
+            "user_contacts",
+            "conferences",
+            "call_queues",
+            "auto_attendants",
+            "phones",
+        ],
+        bool,
+    ] = {}
     safety: Safety = Safety()
     time_frames: dict[str, TimeFrame] = {}
     profiles: dict[str, Profile] = {}
     users: dict[str, User] = {}
+    # The shared directory.
+    contacts: list[Contact] = []
+    # The domain's music on hold.
+    music_on_hold: MusicOnHold | None = None
+    conferences: dict[str, Conference] = {}
+    call_queues: dict[str, CallQueue] = {}
+    auto_attendants: dict[str, AutoAttendant] = {}
+    # Desk phones by MAC address (see templates/ for their configuration).
+    phones: dict[str, Phone] = {}
+    # Values every phone template can read as settings.NAME (phonebook_url, ntp_server, ldap_url...).
+    phone_settings: dict[str, Scalar] = {}

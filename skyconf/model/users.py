@@ -6,8 +6,11 @@ from typing import Any, Literal
 
 from pydantic import EmailStr, Field, field_validator
 
-from skyconf.model.base import Strict
+from skyconf.model.base import Build, Strict, YamlPath
+from skyconf.model.contacts import Contact
+from skyconf.model.moh import UserMusicOnHold, moh_settings
 from skyconf.model.rules import AnsweringRule
+from skyconf.model.targets import TargetError, parse_number
 from skyconf.model.timeframes import TimeFrame
 
 Scope = Literal[
@@ -28,6 +31,26 @@ class Voicemail(Strict):
     pin: str | None = None
     # What the user gets by email when a message arrives: nothing, a notification, or the audio attached.
     email: Literal["none", "link", "attach"] | None = None
+    # Users (extensions) who also get each new message of this box.
+    cc: list[str] | None = None
+    # Which recorded greeting plays (0 = the system's "... is not available").
+    greeting: int | None = Field(None, ge=0, le=99)
+    # Transcribe new messages with this service, or none.
+    transcription: Literal["none", "deepgram", "google", "mutare", "voicebase"] | None = None
+    # Before playing a message, announce the caller's number / when it was received.
+    announce_caller_id: bool | None = None
+    announce_date: bool | None = None
+    # Play messages newest or oldest first.
+    sort: Literal["newest_first", "oldest_first"] | None = None
+    # Receive broadcast messages sent to the whole domain.
+    receive_broadcast: bool | None = None
+
+    @field_validator("cc", mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        return value
 
     @field_validator("pin", mode="before")
     @classmethod
@@ -38,6 +61,25 @@ class Voicemail(Strict):
         if isinstance(value, str) and not (value.isdigit() and 4 <= len(value) <= 10):
             raise ValueError("a PIN is 4 to 10 digits")
         return value
+
+
+class Directory(Strict):
+    # Listed in the company directory.
+    listed: bool | None = None
+    # Reachable by dial-by-name (the directory announces the name).
+    dial_by_name: bool | None = None
+
+
+class CallerId(Strict):
+    # Name shown on outbound calls outside the domain.
+    name: str | None = Field(None, max_length=40)
+    # Number shown on outbound calls (any common spelling; stored in E.164).
+    number: str | None = None
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class Profile(Strict):
@@ -58,7 +100,61 @@ class User(Strict):
     # Seconds to ring before forward_no_answer applies.
     ring_timeout: int | None = Field(None, ge=0, le=3600)
     voicemail: Voicemail | None = None
+    directory: Directory | None = None
+    caller_id: CallerId | None = None
     profile: str | None = None
     time_frames: dict[str, TimeFrame] = {}
     # Merged over the profile's rules, per time frame; `null` removes a rule the profile gives.
     answering_rules: dict[str, AnsweringRule | None] = {}
+    # The user's own contacts (see the shared `contacts:`).
+    contacts: list[Contact] = []
+    # The user's own music on hold (replaces the domain's for calls this user holds).
+    music_on_hold: UserMusicOnHold | None = None
+
+
+VOICEMAIL_SETTINGS = {
+    "greeting": "voicemail_greeting",
+    "transcription": "voicemail_transcription",
+    "announce_caller_id": "voicemail_announce_caller_id",
+    "announce_date": "voicemail_announce_date",
+    "sort": "voicemail_sort",
+    "receive_broadcast": "voicemail_receive_broadcast",
+}
+
+
+def user_settings(build: Build, ext: str, user: User, path: YamlPath) -> dict[str, Any]:
+    """The user fields of the voicemail extras, directory, caller id and music-on-hold settings."""
+    fields: dict[str, Any] = {}
+    vm = user.voicemail
+    if vm is not None:
+        for name, field in VOICEMAIL_SETTINGS.items():
+            value = getattr(vm, name)
+            if value is not None:
+                fields[field] = value
+        if vm.cc is not None:
+            cc: list[str] = []
+            for i, other in enumerate(vm.cc):
+                cpath = (*path, "voicemail", "cc", i)
+                if other == ext:
+                    build.fail(cpath, "a box cannot copy its messages to itself")
+                elif other in cc:
+                    build.fail(cpath, f"{other} is listed twice")
+                elif build.user_extension(other, cpath, set()) is not None:  # same kind: no order to wait for
+                    cc.append(other)
+            fields["voicemail_cc"] = sorted(cc, key=lambda e: (len(e), e))
+    if user.directory is not None:
+        if user.directory.listed is not None:
+            fields["directory_listed"] = user.directory.listed
+        if user.directory.dial_by_name is not None:
+            fields["directory_dial_by_name"] = user.directory.dial_by_name
+    if user.caller_id is not None:
+        if user.caller_id.name is not None:
+            fields["caller_id_name"] = user.caller_id.name
+        if user.caller_id.number is not None:
+            try:
+                fields["caller_id_number"] = parse_number(user.caller_id.number, build.tenant.country)
+            except TargetError as exc:
+                build.fail((*path, "caller_id", "number"), str(exc))
+    if user.music_on_hold is not None:
+        fields.update(moh_settings(user.music_on_hold))
+    return fields

@@ -4,6 +4,7 @@ secrets masked. Renderers only format; they never decide anything.
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,12 @@ def field_lines(change: Change) -> list[tuple[str, str]]:
 
 
 def _field_diff(name: str, old: Any, new: Any) -> list[tuple[str, str]]:
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
+        # Multi-line text (a rendered phone configuration): a unified diff, one line of context.
+        lines = [(" ", f"{name}:")]
+        for line in list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1))[2:]:
+            lines.append((" ", line) if line.startswith("@@") else (line[:1].strip() or " ", line[1:]))
+        return lines
     if isinstance(old, list) and isinstance(new, list):
         removed = [item for item in old if item not in new]
         added = [item for item in new if item not in old]

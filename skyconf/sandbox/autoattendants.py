@@ -20,11 +20,13 @@ FIRST_PROMPT = 100
 
 
 def _tree(value: Any) -> dict[str, Any]:
+    """The menu tree as stored: options sent as ``{"remove": "yes"}`` are taken out (spec: "If set to yes
+    it will remove the option from the menu")."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise ApiError(400, "auto-attendant must be an object")
-    return value
+    return {k: v for k, v in value.items() if not (isinstance(v, dict) and v.get("remove") == "yes")}
 
 
 def _name(value: Any) -> str:

@@ -104,9 +104,13 @@ def count_conferences(req: Req) -> Reply:
 
 def create_conference(req: Req) -> Reply:
     body = _body(req)
-    if body.get("conference") is None:
+    # The spec's (array) form has no `conference` key: the extension then comes from `aor`.
+    given = body.get("conference")
+    if given is None and isinstance(body.get("aor"), str):
+        given = body["aor"].removeprefix("sip:").partition("@")[0] or None
+    if given is None:
         raise ApiError(400, "Missing required field conference")
-    key = as_key(body["conference"], "conference")
+    key = as_key(given, "conference")
     if req.store.get(req.domain, COLLECTION, "", key) is not None:
         raise ApiError(409, f"Conference {key} already exists")
     doc: Doc = dict(RESPONSE_DEFAULTS)

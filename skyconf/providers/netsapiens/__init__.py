@@ -7,11 +7,22 @@ import asyncio
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.answerrules import AnswerRuleMapping, AnswerRuleOrderMapping
 from skyconf.providers.netsapiens.api import Api
+from skyconf.providers.netsapiens.attendants import AutoAttendantMapping
 from skyconf.providers.netsapiens.base import Context, Mapping
+from skyconf.providers.netsapiens.conferences import ConferenceMapping
+from skyconf.providers.netsapiens.contacts import ContactMapping, UserContactMapping
+from skyconf.providers.netsapiens.moh import (
+    MohFileMapping,
+    MohPlaylistMapping,
+    UserMohFileMapping,
+    UserMohPlaylistMapping,
+)
+from skyconf.providers.netsapiens.phones import PhoneMapping
+from skyconf.providers.netsapiens.queues import CallQueueMapping
 from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
 from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
 from skyconf.resolve import Desired
-from skyconf.resources import KINDS, State
+from skyconf.resources import KINDS, State, dependency_levels
 
 MAPPINGS: dict[str, Mapping] = {
     m.kind: m
@@ -22,6 +33,16 @@ MAPPINGS: dict[str, Mapping] = {
         UserTimeFrameMapping(),
         AnswerRuleMapping(),
         AnswerRuleOrderMapping(),
+        ContactMapping(),
+        UserContactMapping(),
+        MohFileMapping(),
+        MohPlaylistMapping(),
+        UserMohFileMapping(),
+        UserMohPlaylistMapping(),
+        ConferenceMapping(),
+        CallQueueMapping(),
+        AutoAttendantMapping(),
+        PhoneMapping(),
     )
 }
 missing = set(KINDS) - set(MAPPINGS)
@@ -33,13 +54,17 @@ class NetSapiensTenant:
 
     def __init__(self, api: Api, desired: Desired) -> None:
         tenant = desired.tenant.tenant
-        self.ctx = Context(api, tenant.domain, tenant.country, desired.state, State(), desired.prune)
+        self.ctx = Context(
+            api, tenant.domain, tenant.country, desired.state, State(), desired.prune, desired.tenant.folder
+        )
 
     async def read(self) -> State:
-        """Live state: first the kinds that stand alone, then, all together, the parts of the users found."""
+        """Live state, level by level of the kinds' dependencies (a user's parts are read once the users
+        are known); the kinds of one level, and each kind's per-user lists, are read concurrently."""
         self.ctx.live = State()
-        for stage in (False, True):
-            mappings = [MAPPINGS[name] for name, k in KINDS.items() if (k.owner_kind is not None) == stage]
+        levels = dependency_levels()
+        for level in sorted(set(levels.values())):
+            mappings = [MAPPINGS[name] for name in KINDS if levels[name] == level]
             for resources in await asyncio.gather(*(m.read(self.ctx) for m in mappings)):
                 for resource in resources:
                     self.ctx.live.add(resource)

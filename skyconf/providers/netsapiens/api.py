@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -81,8 +82,14 @@ class Api:
         params: dict[str, Any] | None = None,
         missing_ok: bool = False,
         ok_statuses: tuple[int, ...] = (),
+        done_already: Callable[[], Awaitable[bool]] | None = None,
     ) -> Any:
-        """Send one request with retries; returns the parsed JSON body (None when empty)."""
+        """Send one request with retries; returns the parsed JSON body (None when empty).
+
+        `done_already` is for creates the server cannot recognise as repeats (no key chosen by the
+        client, so no 409): before each retry it looks for what an attempt whose answer was lost may
+        have made, and when it finds it the request counts as done (None is returned).
+        """
         if self._gate is None:
             self._gate = asyncio.Semaphore(self.concurrency)
 
@@ -104,6 +111,8 @@ class Api:
                 wait_max=self.retry.wait_max_s,
             ):
                 with attempt:
+                    if done_already is not None and attempt.num > 1 and await done_already():
+                        return None
                     return await self._once(method, path, json, params, missing_ok, ok_statuses)
         except _Retryable as exc:
             raise ApiError(method, path, exc.status, f"{exc} (gave up after retries)") from None

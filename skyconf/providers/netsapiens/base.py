@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from skyconf.plan import Change
@@ -20,6 +21,10 @@ class Context:
     # Filled kind by kind during a read, so owned kinds can see which owners exist live.
     live: State
     prune: dict[str, bool]
+    # The tenant folder (music-on-hold files are read from it when uploaded).
+    folder: Path = Path()
+    # Per-run plans a mapping shares between its writes (say, where music-on-hold entries go).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> str:

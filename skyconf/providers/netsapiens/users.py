@@ -7,6 +7,7 @@ from typing import Any
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
+from skyconf.providers.netsapiens.targets import decode_number
 from skyconf.resources import Resource
 
 PAGE = 1000
@@ -23,6 +24,24 @@ USER_FIELDS = {
     "voicemail_pin": "voicemail-login-pin",
 }
 VOICEMAIL_EMAIL = {"none": "no", "link": "yes", "attach": "attnew"}
+# skyconf field -> API yes/no field.
+USER_SWITCHES = {
+    "voicemail_announce_caller_id": "voicemail-playback-announce-caller-id",
+    "voicemail_announce_date": "voicemail-playback-announce-datetime-received",
+    "voicemail_receive_broadcast": "voicemail-receive-broadcast-enabled",
+    "directory_listed": "directory-name-visible-in-list-enabled",
+    "directory_dial_by_name": "directory-announce-in-dial-by-name-enabled",
+    "moh_randomized": "music-on-hold-randomized-enabled",
+}
+USER_COUNTS = {
+    "voicemail_greeting": "voicemail-greeting-index",
+    "moh_comfort_repeat": "music-on-hold-comfort-message-repeat-interval-seconds",
+}
+TRANSCRIPTION = {"none": "no", "deepgram": "Deepgram", "google": "Google", "mutare": "Mutare", "voicebase": "Voicebase"}
+SORT_NEWEST = "voicemail-playback-sort-newest-to-oldest"
+CC_LIST = "email-send-alert-new-voicemail-cc-list-csv"
+DOMAIN_FIELDS = {"time_zone": "time-zone"}
+DOMAIN_SWITCHES = {"moh_randomized": "music-on-hold-randomized-enabled"}
 
 
 class DomainMapping(Mapping):
@@ -32,14 +51,22 @@ class DomainMapping(Mapping):
         body = await ctx.api.get(ctx.base, missing_ok=True)
         if body is None:
             return []
-        return [Resource("domain", (ctx.domain,), {"time_zone": body.get("time-zone")})]
+        fields: dict[str, Any] = {name: body.get(api) for name, api in DOMAIN_FIELDS.items()}
+        fields.update({name: is_yes(body.get(api, "no")) for name, api in DOMAIN_SWITCHES.items()})
+        return [Resource("domain", (ctx.domain,), fields)]
 
     async def create(self, ctx: Context, change: Change) -> None:
         raise ApiError("GET", ctx.base, 404, "the domain does not exist on this PBX; create it there first")
 
     async def update(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
-        await ctx.api.request("PUT", ctx.base, json={"time-zone": change.after["time_zone"]})
+        body: dict[str, Any] = {}
+        for name, value in change.after.items():
+            if name in DOMAIN_FIELDS:
+                body[DOMAIN_FIELDS[name]] = value
+            elif name in DOMAIN_SWITCHES:
+                body[DOMAIN_SWITCHES[name]] = yes(value)
+        await ctx.api.request("PUT", ctx.base, json=body)
 
 
 class UserMapping(Mapping):
@@ -53,7 +80,7 @@ class UserMapping(Mapping):
             for item in page:
                 if str(item.get("service-code", "")).startswith("system-"):
                     continue  # hidden system users (conference bridges, queues...) are not people
-                out.append(Resource("user", (str(item["user"]),), _user_fields(item)))
+                out.append(Resource("user", (str(item["user"]),), _user_fields(item, ctx.country)))
             if len(page) < PAGE:
                 return out
             start += PAGE
@@ -91,7 +118,7 @@ class UserMapping(Mapping):
         await ctx.api.request("DELETE", ctx.user_path(change.key[0]), missing_ok=True)
 
 
-def _user_fields(item: dict[str, Any]) -> dict[str, Any]:
+def _user_fields(item: dict[str, Any], country: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, api_name in USER_FIELDS.items():
         value = item.get(api_name)
@@ -105,6 +132,19 @@ def _user_fields(item: dict[str, Any]) -> dict[str, Any]:
     else:
         behavior = str(item.get("email-send-alert-new-voicemail-behavior", "yes"))
         fields["voicemail_email"] = "attach" if "att" in behavior else "link"
+    for name, api_name in USER_SWITCHES.items():
+        fields[name] = is_yes(item.get(api_name, "no"))
+    for name, api_name in USER_COUNTS.items():
+        value = item.get(api_name)
+        fields[name] = int(str(value)) if str(value).isdigit() else None
+    transcription = str(item.get("voicemail-transcription-enabled") or "no")
+    fields["voicemail_transcription"] = transcription.lower() if transcription != "no" else "none"
+    fields["voicemail_sort"] = "newest_first" if is_yes(item.get(SORT_NEWEST, "yes")) else "oldest_first"
+    cc = [e.strip() for e in str(item.get(CC_LIST) or "").split(",") if e.strip()]
+    fields["voicemail_cc"] = sorted(cc, key=lambda e: (len(e), e))
+    fields["caller_id_name"] = str(item.get("caller-id-name") or "") or None
+    number = str(item.get("caller-id-number") or "")
+    fields["caller_id_number"] = (decode_number(number, country) if number.isdigit() else number) or None
     return fields
 
 
@@ -118,4 +158,18 @@ def _user_body(fields: dict[str, Any]) -> dict[str, Any]:
         elif name == "voicemail_email":
             body["email-send-alert-new-voicemail-enabled"] = yes(value != "none")
             body["email-send-alert-new-voicemail-behavior"] = VOICEMAIL_EMAIL[value]
+        elif name in USER_SWITCHES:
+            body[USER_SWITCHES[name]] = yes(value)
+        elif name in USER_COUNTS:
+            body[USER_COUNTS[name]] = value
+        elif name == "voicemail_transcription":
+            body["voicemail-transcription-enabled"] = TRANSCRIPTION[value]
+        elif name == "voicemail_sort":
+            body[SORT_NEWEST] = yes(value == "newest_first")
+        elif name == "voicemail_cc":
+            body[CC_LIST] = ",".join(value)
+        elif name == "caller_id_name":
+            body["caller-id-name"] = value
+        elif name == "caller_id_number":
+            body["caller-id-number"] = str(value).removeprefix("+")
     return body

@@ -1,0 +1,124 @@
+"""Auto attendants (`auto_attendants:`), keyed by the attendant's extension.
+
+An attendant has one menu per domain time frame (`default` applies when no other does). A menu maps
+keys "0"-"9" and "*" to forward targets (the answering-rule syntax: `user:`, `voicemail:`, `queue:`,
+`conference:`, `auto_attendant:` or an external number). `no_key_press` and `unassigned_key` say what
+happens when the caller presses nothing or a key without an option: `repeat`, `hangup`, or a target
+one of the menu's options also uses (the PBX can only send them to an option).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from skyconf.model.base import Build, Needs, Strict, YamlPath
+from skyconf.model.rules import DEFAULT_RULE
+
+KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*")
+FALLBACKS = ("no_key_press", "unassigned_key")
+FALLBACK_ACTIONS = ("repeat", "hangup")
+MENU_TARGETS = ("user", "voicemail", "queue", "conference", "auto_attendant")
+
+
+class Menu(Strict):
+    key_1: str | None = Field(None, alias="1")
+    key_2: str | None = Field(None, alias="2")
+    key_3: str | None = Field(None, alias="3")
+    key_4: str | None = Field(None, alias="4")
+    key_5: str | None = Field(None, alias="5")
+    key_6: str | None = Field(None, alias="6")
+    key_7: str | None = Field(None, alias="7")
+    key_8: str | None = Field(None, alias="8")
+    key_9: str | None = Field(None, alias="9")
+    key_0: str | None = Field(None, alias="0")
+    key_star: str | None = Field(None, alias="*")
+    # When the caller presses nothing: repeat, hangup, or a target one of the options uses.
+    no_key_press: str | None = None
+    # When the caller presses a key without an option: repeat, hangup, or an option's target.
+    unassigned_key: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _something(self) -> Menu:
+        if not self.options():
+            raise ValueError('a menu needs at least one key option ("0"-"9" or "*")')
+        return self
+
+    def options(self) -> dict[str, str]:
+        """Key -> target text, for the keys that have an option."""
+        out: dict[str, str] = {}
+        for key in KEYS:
+            value = getattr(self, "key_star" if key == "*" else f"key_{key}")
+            if value is not None:
+                out[key] = value
+        return out
+
+
+class AutoAttendant(Strict):
+    name: str = Field(min_length=1)
+    # Time frame name (or `default`) -> menu.
+    menus: dict[str, Menu] = Field(min_length=1)
+
+
+def attendant_resources(build: Build) -> None:
+    t = build.tenant
+    for ext, attendant in t.auto_attendants.items():
+        path: YamlPath = ("auto_attendants", ext)
+        needs: Needs = set()
+        menus: dict[str, dict[str, str]] = {}
+        for frame, menu in attendant.menus.items():
+            mpath = (*path, "menus", frame)
+            if frame != DEFAULT_RULE:
+                if frame not in t.time_frames:
+                    build.fail(mpath, _unknown_frame(frame, list(t.time_frames)))
+                    continue
+                needs.add(("time_frame", (frame,)))
+            menus[frame] = _menu(build, ext, menu, mpath, needs)
+        build.add("auto_attendant", (ext,), {"name": attendant.name, "menus": menus}, path, needs)
+
+
+def _menu(build: Build, ext: str, menu: Menu, path: YamlPath, needs: Needs) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, text in menu.options().items():
+        kpath = (*path, key)
+        if "self" in text.split(":", 1)[-1:]:
+            build.fail(kpath, "'self' has no meaning in an auto attendant menu; name the extension")
+            continue
+        target = build.target(text, kpath, needs, kinds=MENU_TARGETS)
+        if target == f"auto_attendant:{ext}":
+            needs.discard(("auto_attendant", (ext,)))
+        if target is not None:
+            out[key] = target
+    for name in FALLBACKS:
+        text = getattr(menu, name)
+        if text is None:
+            continue
+        if text in FALLBACK_ACTIONS:
+            out[name] = text
+            continue
+        target = build.target(text, (*path, name), set(needs), kinds=MENU_TARGETS)
+        if target is None:
+            continue
+        if target not in out.values():
+            build.fail(
+                (*path, name),
+                f"'{text}' is not the target of any option of this menu; the PBX can only repeat the menu, "
+                "hang up, or send the caller where an option does",
+            )
+            continue
+        out[name] = target
+    return out
+
+
+def _unknown_frame(name: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"no domain time frame named '{name}'{hint} (or 'default')"

@@ -1,0 +1,75 @@
+"""Conference bridges (`conferences:`), keyed by the bridge's extension.
+
+PINs are secrets (write them as `${env:NAME}`): compared with the PBX, never printed. The portal's
+conference type and direct-dial setting are not here: the API's conference request schema has no
+field for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from skyconf.model.base import Build, Needs, Strict, YamlPath
+
+PIN_FIELDS = ("leader_pin", "participant_pin")
+
+
+class Conference(Strict):
+    name: str = Field(min_length=1)
+    # The user (extension) who owns the bridge.
+    owner: str | None = None
+    # Secrets, digits only (3-12).
+    leader_pin: str | None = None
+    participant_pin: str | None = None
+    max_participants: int | None = Field(None, ge=2, le=1000)
+    # Participants needed before the conference starts.
+    quorum: int | None = Field(None, ge=1, le=1000)
+    # Participants wait until a leader (with the leader PIN) joins.
+    leader_required: bool | None = None
+    # Announce how many participants are in the conference to each one joining.
+    announce_participants: bool | None = None
+    # Ask callers to record their name before joining.
+    request_name: bool | None = None
+
+    @field_validator("owner", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator(*PIN_FIELDS, mode="before")
+    @classmethod
+    def _digits(cls, value: Any) -> Any:
+        # The value is a secret: the message never repeats it.
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError("write the PIN in quotes: YAML reads unquoted digits as a number and drops leading zeros")
+        if isinstance(value, str) and not (value.isdigit() and value.isascii() and 3 <= len(value) <= 12):
+            raise ValueError("a PIN is digits only, 3 to 12 of them")
+        return value
+
+
+def conference_resources(build: Build) -> None:
+    for ext, conf in build.tenant.conferences.items():
+        path: YamlPath = ("conferences", ext)
+        needs: Needs = set()
+        fields: dict[str, Any] = {"name": conf.name}
+        if conf.owner is not None and build.user_extension(conf.owner, (*path, "owner"), needs) is not None:
+            fields["owner"] = conf.owner
+        if conf.leader_pin and conf.leader_pin == conf.participant_pin:
+            build.fail((*path, "participant_pin"), "the participant PIN must differ from the leader PIN")
+        if conf.quorum and conf.max_participants and conf.quorum > conf.max_participants:
+            build.fail((*path, "quorum"), "quorum is larger than max_participants")
+        for name in (
+            "leader_pin",
+            "participant_pin",
+            "max_participants",
+            "quorum",
+            "leader_required",
+            "announce_participants",
+            "request_name",
+        ):
+            value = getattr(conf, name)
+            if value is not None:
+                fields[name] = value
+        build.add("conference", (ext,), fields, path, needs)

@@ -1,0 +1,128 @@
+"""Music on hold: the domain's (`music_on_hold:`) and a user's (`users.<ext>.music_on_hold`).
+
+`files` is the ordered playlist. Each entry is an audio file inside the tenant folder (`file:`, a
+RIFF/WAVE file of at most 10 MB) or text the PBX speaks (`tts:`, with an optional `voice` and
+`language`). Entries are keyed by what they are, not by where they stand: a file by its path, a
+spoken text by the text. So an edited file is one upload in place, and a reordered playlist is a
+change of the playlist's `order` alone (see the provider for how the PBX's positions are moved).
+The file's content is compared through its SHA-256, which the PBX keeps in the entry's description.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from skyconf.model.base import Build, Needs, Strict, YamlPath
+
+MAX_AUDIO_BYTES = 10 * 1024 * 1024
+_SHORT_TEXT = 48
+
+
+class MohEntry(Strict):
+    # A WAV file, relative to the tenant folder (e.g. moh/welcome.wav).
+    file: str | None = None
+    # Or text the PBX speaks.
+    tts: str | None = Field(None, min_length=1, max_length=2000)
+    # Text-to-speech voice and language (the PBX's defaults: en-US-Wavenet-C, en-US).
+    voice: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MohEntry:
+        if (self.file is None) == (self.tts is None):
+            raise ValueError("an entry is either {file: path} or {tts: text}")
+        if self.file is not None and (self.voice or self.language):
+            raise ValueError("voice and language apply to tts entries only")
+        return self
+
+
+class MusicOnHold(Strict):
+    # Play the files in random order (then `files` order does not matter and is not enforced).
+    randomized: bool | None = None
+    files: list[MohEntry] = []
+
+
+class UserMusicOnHold(MusicOnHold):
+    # Seconds between comfort messages while a caller holds (0-3600; 0 = none).
+    comfort_repeat_seconds: int | None = Field(None, ge=0, le=3600)
+
+
+def tts_key(text: str) -> str:
+    """The entry key of a spoken text: the text itself, shortened (with a hash) when long."""
+    if len(text) <= _SHORT_TEXT:
+        return f"tts:{text}"
+    return f"tts:{text[:40]}…{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+def file_key(relative: str) -> str:
+    return f"file:{relative}"
+
+
+def moh_resources(build: Build, moh: MusicOnHold, owner: str | None, path: YamlPath) -> None:
+    """The playlist's entries (kind moh_file / user_moh_file) and the playlist itself (its order)."""
+    scope = owner if owner is not None else build.tenant.domain
+    prefix = "" if owner is None else "user_"
+    owner_needs: Needs = {("user", (owner,))} if owner is not None else set()
+    keys: list[str] = []
+    for i, entry in enumerate(moh.files):
+        epath = (*path, "files", i)
+        fields: dict[str, Any]
+        if entry.file is not None:
+            found = _audio(build, entry.file, (*epath, "file"))
+            if found is None:
+                continue
+            relative, digest = found
+            key, fields = file_key(relative), {"sha256": digest}
+        else:
+            assert entry.tts is not None
+            key, fields = tts_key(entry.tts), {"text": entry.tts}
+            if entry.voice:
+                fields["voice"] = entry.voice
+            if entry.language:
+                fields["language"] = entry.language
+        if key in keys:
+            build.fail(epath, f"listed twice (also entry {keys.index(key) + 1})")
+            continue
+        keys.append(key)
+        build.add(f"{prefix}moh_file", (scope, key), fields, epath, set(owner_needs))
+    order: dict[str, Any] = {} if moh.randomized else {"order": keys}
+    needs = owner_needs | {(f"{prefix}moh_file", (scope, k)) for k in keys}
+    build.add(f"{prefix}moh_playlist", (scope,), order, path, needs)
+
+
+def moh_settings(moh: MusicOnHold) -> dict[str, Any]:
+    """Fields of the domain or user object that the music-on-hold section sets."""
+    fields: dict[str, Any] = {}
+    if moh.randomized is not None:
+        fields["moh_randomized"] = moh.randomized
+    if isinstance(moh, UserMusicOnHold) and moh.comfort_repeat_seconds is not None:
+        fields["moh_comfort_repeat"] = moh.comfort_repeat_seconds
+    return fields
+
+
+def _audio(build: Build, text: str, path: YamlPath) -> tuple[str, str] | None:
+    """(path relative to the tenant folder, sha256 of the bytes) of a valid WAV file, else a problem."""
+    folder = build.folder.resolve()
+    if PurePosixPath(text).is_absolute() or Path(text).is_absolute():
+        build.fail(path, f"'{text}' is an absolute path; give a path inside the tenant folder (like moh/hold.wav)")
+        return None
+    target = (folder / text).resolve()
+    if not target.is_relative_to(folder):
+        build.fail(path, f"'{text}' is outside the tenant folder; audio files must live inside it")
+        return None
+    if not target.is_file():
+        build.fail(path, f"no such file '{text}' in the tenant folder")
+        return None
+    size = target.stat().st_size
+    if size > MAX_AUDIO_BYTES:
+        build.fail(path, f"'{text}' is {size / 1024 / 1024:.1f} MB; the limit is {MAX_AUDIO_BYTES // 1024 // 1024} MB")
+        return None
+    data = target.read_bytes()
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        build.fail(path, f"'{text}' is not a WAV file (RIFF/WAVE); convert it to WAV first")
+        return None
+    return target.relative_to(folder).as_posix(), hashlib.sha256(data).hexdigest()

@@ -1,0 +1,51 @@
+"""Call queues (`call_queues:`), keyed by the queue's extension; agents are user extensions."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from skyconf.model.base import Build, Needs, Strict, YamlPath
+
+Dispatch = Literal["round_robin", "tiered_round_robin", "ring_all", "linear_cascade", "linear_hunt", "call_park"]
+
+
+class CallQueue(Strict):
+    description: str | None = None
+    # How callers are handed to agents.
+    dispatch: Dispatch | None = None
+    # Seconds an agent's phone rings before the next agent is tried.
+    agent_timeout: int | None = Field(None, ge=1, le=3600)
+    # Minutes a caller may wait in the queue (0 = no limit).
+    max_wait_minutes: int | None = Field(None, ge=0, le=1440)
+    # Agents, by user extension; the order is the dispatch order (linear hunt / cascade).
+    agents: list[str] | None = None
+
+    @field_validator("agents", mode="before")
+    @classmethod
+    def _texts(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        return value
+
+
+def queue_resources(build: Build) -> None:
+    for ext, queue in build.tenant.call_queues.items():
+        path: YamlPath = ("call_queues", ext)
+        needs: Needs = set()
+        fields: dict[str, Any] = {
+            name: getattr(queue, name)
+            for name in ("description", "dispatch", "agent_timeout", "max_wait_minutes")
+            if getattr(queue, name) is not None
+        }
+        if queue.agents is not None:
+            agents: list[str] = []
+            for i, agent in enumerate(queue.agents):
+                apath = (*path, "agents", i)
+                if agent in agents:
+                    build.fail(apath, f"agent {agent} is listed twice")
+                elif build.user_extension(agent, apath, needs) is not None:
+                    agents.append(agent)
+            fields["agents"] = agents
+        build.add("call_queue", (ext,), fields, path, needs)

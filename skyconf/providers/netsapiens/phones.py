@@ -1,0 +1,256 @@
+"""Phones (NDP, by MAC) <-> /domains/{domain}/phones, checked against /phones/models.
+
+What the PBX stores for a `phone` resource:
+- `model` -> `device-models-brand-and-model` (the PBX's own "brand model" spelling, from
+  `GET /phones/models`);
+- `user` -> line 1: `device-provisioning-sip-uri-1` = `sip:<ext>@<domain>` (the user's device named
+  after the extension) with `device-provisioning-line-1-enabled` = `yes`;
+- `lines` -> lines 2..8 the same way (`-sip-uri-N`, `-line-N-enabled`; unused ones cleared);
+- `config` -> `device-models-overrides-blob`: the rendered configuration text, which NDP merges
+  over the configuration it generates for the phone (registration credentials stay NDP's).
+
+POST, PUT and DELETE carry the MAC in the body. The spec marks nearly every NdpPhone field required,
+so writes send a full record: a create fills the fields skyconf does not manage with neutral values
+and the model's capabilities; an update or delete sends back the live record as read, with the
+managed fields replaced. The list takes `limit` only (max 1000): larger domains are not supported.
+
+At plan time the desired models are also checked against the PBX's supported models
+(`GET /phones/models`); a model the PBX does not list is an input error naming the phone's line.
+When the PBX does not let the key read that list (403/404), the check is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from skyconf.errors import ConfigError, Problem
+from skyconf.model.phone_catalog import MAX_LINES, compact, find_model
+from skyconf.plan import Change
+from skyconf.providers.netsapiens.api import ApiError, segment
+from skyconf.providers.netsapiens.base import Context, Mapping, is_yes
+from skyconf.render.phone_config import normalize_config
+from skyconf.resources import Resource
+
+log = logging.getLogger("skyconf.netsapiens")
+
+MAC = "device-provisioning-mac-address"
+MODEL = "device-models-brand-and-model"
+BLOB = "device-models-overrides-blob"
+LIST_LIMIT = 1000
+MODELS_PATH = "/phones/models"
+
+
+def uri_field(n: int) -> str:
+    return f"device-provisioning-sip-uri-{n}"
+
+
+def enabled_field(n: int) -> str:
+    return f"device-provisioning-line-{n}-enabled"
+
+
+# NdpPhone's required request fields (readOnly ones excluded) with the values a new phone gets.
+CREATE_DEFAULTS: dict[str, Any] = {
+    "reseller": "",
+    MODEL: "",
+    "device-provisioning-registration-core-server": "",
+    "notes": "managed by skyconf",
+    uri_field(1): "",
+    enabled_field(1): "no",
+    "device-provisioning-sip-uri-1-shared-line-enabled": "no",
+    uri_field(2): "",
+    enabled_field(2): "no",
+    "device-provisioning-sip-uri-2-shared-line-enabled": "no",
+    "device-provisioning-sip-transport-protocol": "udp",
+    "device-provisioning-username": "",
+    "device-provisioning-password": "",
+    "device-models-count-buttons": 0,
+    "device-models-fxs-support-enabled": 0,
+    BLOB: "",
+    "device-models-resync-support-enabled": "yes",
+    "device-models-shared-line-support-enabled": "yes",
+    "device-models-sidecar-support-enabled": "no",
+    "device-provisioning-last-retrieved-datetime": "",
+    "device-provisioning-directory": "",
+    "device-provisioning-directory-support": "yes",
+    "device-provisioning-ndp-hostname": "",
+    "device-provisioning-presence": "yes",
+    "created-datetime": "",
+    "global-one-time-pass": "",
+    "redundency": "no",
+}
+# NdpModel capability -> NdpPhone field, copied on create.
+MODEL_CAPABILITIES = {
+    "resync": "device-models-resync-support-enabled",
+    "sla": "device-models-shared-line-support-enabled",
+    "sidecar": "device-models-sidecar-support-enabled",
+    "directory": "device-provisioning-directory-support",
+    "presense": "device-provisioning-presence",
+}
+# Fields a full record may carry back on update/delete (the spec's request properties).
+RECORD_FIELDS = frozenset(
+    [
+        MAC,
+        "domain",
+        *CREATE_DEFAULTS,
+        *(f for n in range(3, MAX_LINES + 1) for f in (uri_field(n), enabled_field(n))),
+        *(f"device-provisioning-sip-uri-{n}-shared-line-enabled" for n in range(3, MAX_LINES + 1)),
+    ]
+)
+
+
+def extension_of(uri: Any) -> str | None:
+    """`sip:101@acme.example` -> `101`."""
+    text = str(uri or "").strip()
+    for prefix in ("sips:", "sip:"):
+        text = text.removeprefix(prefix)
+    user = text.partition("@")[0].strip()
+    return user or None
+
+
+def canonical_model(text: Any) -> str | None:
+    if text in (None, ""):
+        return None
+    known = find_model(str(text))
+    return known.brand_model if known else str(text)
+
+
+def model_label(model: dict[str, Any]) -> str:
+    return str(model.get("brand_model") or f"{model.get('brand', '')} {model.get('model', '')}".strip())
+
+
+class PhoneMapping(Mapping):
+    kind = "phone"
+
+    async def read(self, ctx: Context) -> list[Resource]:
+        await self._check_models(ctx)
+        items = await ctx.api.get(f"{ctx.base}/phones", {"limit": LIST_LIMIT}) or []
+        if len(items) >= LIST_LIMIT:
+            log.warning("domain %s lists %d phones (the most one read returns)", ctx.domain, len(items))
+        out: list[Resource] = []
+        for item in items:
+            mac = str(item.get(MAC) or "").replace(":", "").replace("-", "").lower()
+            if len(mac) != 12:
+                continue
+            out.append(Resource(self.kind, (mac,), phone_fields(item), meta={"record": item}))
+        return out
+
+    async def _models(self, ctx: Context) -> list[dict[str, Any]] | None:
+        try:
+            models = await ctx.api.get(MODELS_PATH)
+        except ApiError as exc:
+            if exc.status in (401, 403, 404):
+                log.info("cannot read %s (HTTP %s): phone models not checked against the PBX", MODELS_PATH, exc.status)
+                return None
+            raise
+        return [m for m in models or [] if isinstance(m, dict)]
+
+    async def _check_models(self, ctx: Context) -> None:
+        wanted = ctx.desired.of_kind(self.kind)
+        if not wanted:
+            return
+        models = await self._models(ctx)
+        if models is None:
+            return
+        known = {compact(model_label(m)) for m in models}
+        problems: list[Problem] = []
+        for phone in wanted:
+            model = str(phone.fields.get("model"))
+            if compact(model) in known or phone.source is None:
+                continue
+            listed = ", ".join(sorted(model_label(m) for m in models)) or "none"
+            problems.append(
+                Problem(
+                    phone.source.file,
+                    phone.source.line,
+                    phone.source.column,
+                    f"phones.{phone.key[0]}.model",
+                    f"this PBX does not support the model '{model}' (GET {MODELS_PATH} lists: {listed})",
+                )
+            )
+        if problems:
+            raise ConfigError(problems)
+
+    async def _pbx_model(self, ctx: Context, model: str) -> dict[str, Any] | None:
+        for m in await self._models(ctx) or []:
+            if compact(model_label(m)) == compact(model):
+                return m
+        return None
+
+    async def _body(self, ctx: Context, change: Change, record: dict[str, Any]) -> dict[str, Any]:
+        assert change.after is not None
+        body = dict(record)
+        fields = change.after
+        if "model" in fields:
+            pbx_model = await self._pbx_model(ctx, fields["model"])
+            body[MODEL] = model_label(pbx_model) if pbx_model else fields["model"]
+        if "user" in fields:
+            body[uri_field(1)] = f"sip:{fields['user']}@{ctx.domain}"
+            body[enabled_field(1)] = "yes"
+        if "lines" in fields:
+            extra = list(fields["lines"])
+            for n in range(2, MAX_LINES + 1):
+                ext = extra[n - 2] if n - 2 < len(extra) else None
+                if ext is None and uri_field(n) not in body and n > 2:
+                    continue  # never set and not wanted: leave the field out
+                body[uri_field(n)] = f"sip:{ext}@{ctx.domain}" if ext else ""
+                body[enabled_field(n)] = "yes" if ext else "no"
+        if "config" in fields:
+            body[BLOB] = fields["config"]
+        return body
+
+    async def create(self, ctx: Context, change: Change) -> None:
+        mac = change.key[0]
+        record: dict[str, Any] = {MAC: mac, "domain": ctx.domain, **CREATE_DEFAULTS}
+        domain = await ctx.api.get(ctx.base, missing_ok=True)
+        if isinstance(domain, dict) and domain.get("reseller"):
+            record["reseller"] = str(domain["reseller"])
+        pbx_model = await self._pbx_model(ctx, str((change.after or {}).get("model", "")))
+        if pbx_model:
+            for capability, name in MODEL_CAPABILITIES.items():
+                if pbx_model.get(capability) in ("yes", "no"):
+                    record[name] = pbx_model[capability]
+            if str(pbx_model.get("fxs", "")).isdigit():
+                record["device-models-fxs-support-enabled"] = int(pbx_model["fxs"])
+        try:
+            await ctx.api.request("POST", f"{ctx.base}/phones", json=await self._body(ctx, change, record))
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            # Made by an earlier attempt whose answer was lost, or owned by another domain.
+            live = await ctx.api.request("GET", f"{ctx.base}/phones/{segment(mac)}", missing_ok=True)
+            if not isinstance(live, dict):
+                raise ApiError(
+                    "POST", f"{ctx.base}/phones", 409, f"MAC {mac} is registered to another domain"
+                ) from None
+            await self._put(ctx, change, live)
+
+    async def update(self, ctx: Context, change: Change) -> None:
+        await self._put(ctx, change, dict(change.meta.get("record") or {}))
+
+    async def _put(self, ctx: Context, change: Change, live: dict[str, Any]) -> None:
+        record = {k: v for k, v in live.items() if k in RECORD_FIELDS}
+        record.update({MAC: change.key[0], "domain": ctx.domain})
+        await ctx.api.request("PUT", f"{ctx.base}/phones", json=await self._body(ctx, change, record))
+
+    async def delete(self, ctx: Context, change: Change) -> None:
+        live = dict(change.meta.get("record") or {})
+        record = {k: v for k, v in live.items() if k in RECORD_FIELDS}
+        record.update({MAC: change.key[0], "domain": ctx.domain})
+        await ctx.api.request("DELETE", f"{ctx.base}/phones", json=record, missing_ok=True)
+
+
+def phone_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """A live NDP phone as the resource fields plans compare."""
+    user = extension_of(item.get(uri_field(1))) if is_yes(item.get(enabled_field(1), "no")) else None
+    lines = [
+        ext
+        for n in range(2, MAX_LINES + 1)
+        if is_yes(item.get(enabled_field(n), "no")) and (ext := extension_of(item.get(uri_field(n))))
+    ]
+    return {
+        "model": canonical_model(item.get(MODEL)),
+        "user": user,
+        "lines": lines,
+        "config": normalize_config(item.get(BLOB)),
+    }
