@@ -79,10 +79,13 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @paths_argument
+@click.option(
+    "--no-secrets", is_flag=True, help="Do not require the ${env:...} secrets to be set (pre-commit, laptops)."
+)
 @friendly_errors
-def validate(paths: list[Path]) -> None:
+def validate(paths: list[Path], no_secrets: bool) -> None:
     """Check tenant folders offline: YAML, schema, references, secrets. PATH is a tenant or tenants/."""
-    desired = load_all(list(paths))
+    desired = load_all(list(paths), secrets=not no_secrets)
     for d in desired:
         out.print(f"{d.tenant.name}: ok ({len(d.state)} objects)", markup=False)
 
@@ -232,10 +235,11 @@ _attach_sandbox_commands()
 
 
 def _attach_commands() -> None:
+    from skyconf.cli_gitops import changed, fmt
     from skyconf.cli_phones import render
     from skyconf.cli_routing import simulate, timeline
 
-    for command in (simulate, timeline, render):
+    for command in (simulate, timeline, render, changed, fmt):
         main.add_command(command)
 
 

@@ -29,6 +29,8 @@ from skyconf.model.tenant import Tenant
 Path_ = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 TENANT_SUFFIXES = (".yaml", ".yml")
+# What an unset secret reads as when secrets are not required (digits, so a PIN check passes).
+SECRET_STAND_IN = "0000"
 
 
 @dataclass
@@ -81,20 +83,28 @@ def tenant_folders(paths: list[Path]) -> list[Path]:
     return out
 
 
-def load_tenant(folder: Path, env: Mapping[str, str] | None = None) -> LoadedTenant:
-    """Load and validate one tenant folder; raises ConfigError listing every problem."""
+def load_tenant(folder: Path, env: Mapping[str, str] | None = None, *, secrets: bool = True) -> LoadedTenant:
+    """Load and validate one tenant folder; raises ConfigError listing every problem.
+
+    With `secrets=False` (offline checks, pre-commit) unset variables are not an error: their
+    values get a stand-in, and what only the real value could tell is not checked.
+    """
     env = os.environ if env is None else env
     doc, problems = read_document(folder)
     if problems:
         raise ConfigError(problems)
     problems = fill_secrets(doc, env)
+    unchecked = {(p.line, p.column) for p in problems}
+    if not secrets:
+        problems = []
     tenant: Tenant | None = None
     try:
         tenant = Tenant.model_validate(doc.data)
     except ValidationError as exc:
-        # A missing secret is already reported; its empty stand-in failing validation is not news.
-        missing = {(p.line, p.column) for p in problems}
-        problems.extend(p for p in _validation_problems(doc, exc) if (p.line, p.column) not in missing)
+        # A missing secret is already reported (or unchecked); its stand-in failing validation is not news.
+        problems.extend(p for p in _validation_problems(doc, exc) if (p.line, p.column) not in unchecked)
+        if not problems:
+            problems.append(Problem(display_path(folder), 1, 1, "", "cannot be checked without its secrets"))
     if problems or tenant is None:
         raise ConfigError(problems)
     return LoadedTenant(folder.name, folder, tenant, doc)
@@ -271,7 +281,7 @@ def fill_secrets(doc: Document, env: Mapping[str, str]) -> list[Problem]:
                     return fallback
                 state = "is empty" if name in env else "is not set"
                 problems.append(doc.problem(path, f"environment variable {name} {state}"))
-                return ""
+                return SECRET_STAND_IN
 
             return _ENV.sub(sub, value)
         return value
@@ -281,7 +291,10 @@ def fill_secrets(doc: Document, env: Mapping[str, str]) -> list[Problem]:
 
 
 def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in TENANT_SUFFIXES and p.is_file())
+    # skyconf.yaml (connection profiles) sits at the repository root and is never part of a tenant.
+    return sorted(
+        p for p in folder.iterdir() if p.suffix in TENANT_SUFFIXES and p.is_file() and p.name != "skyconf.yaml"
+    )
 
 
 def _validation_problems(doc: Document, exc: ValidationError) -> list[Problem]:

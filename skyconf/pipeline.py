@@ -39,13 +39,13 @@ class TenantRun:
     plan: TenantPlan
 
 
-def load_all(paths: list[Path], today: dt.date | None = None) -> list[Desired]:
+def load_all(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:
     """Every tenant loaded and resolved; the problems of all tenants are reported together."""
     problems: list[Problem] = []
     out: list[Desired] = []
     for folder in tenant_folders(paths):
         try:
-            out.append(resolve(load_tenant(folder), today))
+            out.append(resolve(load_tenant(folder, secrets=secrets), today))
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -220,9 +220,11 @@ class Resource:
 
 @dataclass
 class State:
-    """All resources of one tenant, desired or live, by (kind, key)."""
+    """All resources of one tenant, desired or live, by (kind, key); indexed by kind for fast lookups."""
 
     resources: dict[tuple[str, Key], Resource] = field(default_factory=dict)
+    _by_kind: dict[str, dict[Key, Resource]] | None = field(default=None, repr=False, compare=False)
+    _by_owner: dict[tuple[str, str], list[Resource]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, resources: Iterable[Resource]) -> State:
@@ -235,15 +237,32 @@ class State:
         if resource.ref in self.resources:
             raise ValueError(f"duplicate {resource.kind} {resource.key}")
         self.resources[resource.ref] = resource
+        self._by_kind = self._by_owner = None
 
     def get(self, kind_name: str, key: Key) -> Resource | None:
         return self.resources.get((kind_name, key))
 
     def of_kind(self, kind_name: str) -> list[Resource]:
-        return [r for (k, _), r in sorted(self.resources.items()) if k == kind_name]
+        """The resources of one kind, sorted by key."""
+        return [r for _, r in sorted(self._kinds().get(kind_name, {}).items())]
 
     def keys(self, kind_name: str) -> set[Key]:
-        return {key for (k, key) in self.resources if k == kind_name}
+        return set(self._kinds().get(kind_name, {}))
+
+    def under(self, kind_name: str, first: str) -> list[Resource]:
+        """The resources of a kind whose key starts with `first` (say, one user's contacts)."""
+        if self._by_owner is None:
+            self._by_owner = {}
+            for (k, key), r in sorted(self.resources.items()):
+                self._by_owner.setdefault((k, key[0]), []).append(r)
+        return self._by_owner.get((kind_name, first), [])
+
+    def _kinds(self) -> dict[str, dict[Key, Resource]]:
+        if self._by_kind is None:
+            self._by_kind = {}
+            for (k, key), r in self.resources.items():
+                self._by_kind.setdefault(k, {})[key] = r
+        return self._by_kind
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())

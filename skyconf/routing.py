@@ -298,7 +298,7 @@ class _Pbx:
             if resource is not None:
                 names = list(resource.fields.get("order") or [])
             else:  # no order read back: the rules as they come
-                names = sorted(key[1] for key in self.state.keys("answer_rule") if key[0] == ext)
+                names = [r.key[1] for r in self.state.under("answer_rule", ext)]
             tail = [DEFAULT_RULE] if DEFAULT_RULE in names else []
             self._orders[ext] = [n for n in names if n != DEFAULT_RULE] + tail
         return self._orders[ext]

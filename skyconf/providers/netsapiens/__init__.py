@@ -64,11 +64,16 @@ class NetSapiensTenant:
         self.ctx.live = State()
         levels = dependency_levels()
         for level in sorted(set(levels.values())):
-            mappings = [MAPPINGS[name] for name in KINDS if levels[name] == level]
+            mappings = [MAPPINGS[name] for name in KINDS if levels[name] == level and self._in_scope(name)]
             for resources in await asyncio.gather(*(m.read(self.ctx) for m in mappings)):
                 for resource in resources:
                     self.ctx.live.add(resource)
         return self.ctx.live
+
+    def _in_scope(self, kind_name: str) -> bool:
+        """Read a kind only when the tenant declares some of it or prunes it: nothing else can change."""
+        ctx = self.ctx
+        return bool(ctx.desired.keys(kind_name)) or ctx.prune.get(kind_name, KINDS[kind_name].prune_default)
 
     async def write(self, change: Change) -> None:
         mapping = MAPPINGS[change.kind]

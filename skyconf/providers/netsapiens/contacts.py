@@ -126,7 +126,8 @@ def _resources(ctx: Context, kind: str, owner: Key, items: list[dict[str, Any]])
 def _adopt(ctx: Context, kind: str, owner: Key, found: list[_Live]) -> None:
     """A desired contact missing under its identity takes over a live one with its names whose own
     identity the YAML does not use (a key was added or removed): an update instead of a duplicate."""
-    desired = {r.key[-1]: r.fields for r in ctx.desired.of_kind(kind) if r.key[:-1] == owner}
+    candidates = ctx.desired.under(kind, owner[0]) if owner else ctx.desired.of_kind(kind)
+    desired = {r.key[-1]: r.fields for r in candidates if r.key[:-1] == owner}
     present = {c.ident for c in found}
     for ident, fields in desired.items():
         if ident in present:

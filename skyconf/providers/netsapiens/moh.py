@@ -232,9 +232,7 @@ def _content(ctx: Context, key: str, fields: dict[str, Any]) -> dict[str, Any]:
 def _rewritten(ctx: Context, scope: _Scope) -> set[str]:
     """Entries whose content this apply sends again anyway (so they may land anywhere for free)."""
     out: set[str] = set()
-    for want in ctx.desired.of_kind(scope.entry_kind):
-        if want.key[0] != scope.name:
-            continue
+    for want in ctx.desired.under(scope.entry_kind, scope.name):
         have = ctx.live.get(scope.entry_kind, want.key)
         if have is not None and any(have.fields.get(k) != v for k, v in want.fields.items()):
             out.add(want.key[1])
@@ -251,8 +249,8 @@ def _layout(ctx: Context, scope: _Scope) -> dict[str, int]:
 
 
 def _compute_layout(ctx: Context, scope: _Scope) -> dict[str, int]:
-    live = {r.key[1]: r for r in ctx.live.of_kind(scope.entry_kind) if r.key[0] == scope.name}
-    wanted = [r.key[1] for r in ctx.desired.of_kind(scope.entry_kind) if r.key[0] == scope.name]
+    live = {r.key[1]: r for r in ctx.live.under(scope.entry_kind, scope.name)}
+    wanted = [r.key[1] for r in ctx.desired.under(scope.entry_kind, scope.name)]
     playlist = ctx.desired.get(scope.playlist_kind, (scope.name,))
     order: list[str] | None = playlist.fields.get("order") if playlist else None
     if order is None:  # randomized: keep what is there, add the new ones after it

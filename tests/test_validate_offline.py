@@ -1,0 +1,32 @@
+"""`validate --no-secrets`: what pre-commit runs on a laptop that has none of the tenants' secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run
+
+CASE = REPO / "tests" / "broken" / "missing-env-secret"
+
+
+def test_unset_secrets_fail_validate_but_not_offline_validate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OFFICE_101_VM_PIN", raising=False)
+    monkeypatch.delenv("OFFICE_102_VM_PIN", raising=False)
+    strict = run("validate", str(CASE))
+    assert strict.exit_code == 1 and "OFFICE_101_VM_PIN is not set" in strict.output
+    offline = run("validate", "--no-secrets", str(CASE))
+    assert offline.exit_code == 0, offline.output
+
+
+def test_offline_validate_still_reports_other_mistakes(tmp_path: Path) -> None:
+    case = tmp_path / "t"
+    case.mkdir()
+    for f in CASE.iterdir():
+        (case / f.name).write_text(f.read_text())
+    users = case / "users.yaml"
+    users.write_text(users.read_text().replace("first_name:", "frist_name:", 1))
+    result = run("validate", "--no-secrets", str(case))
+    assert result.exit_code == 1 and "unknown key 'frist_name'" in result.output
+    assert "OFFICE_101_VM_PIN" not in result.output
