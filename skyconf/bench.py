@@ -1,0 +1,300 @@
+"""Benchmark: what plans and applies cost against a PBX with realistic latency.
+
+    python -m skyconf.bench [--users 1000] [--tenants 20] [--latency-ms 20] [--out bench.json]
+
+Generates one large tenant (N users, each with 3 answering rules, 2 own time frames, 5 contacts and
+a phone) and M small tenants, starts `skyconf sandbox serve` on
+127.0.0.1 with a fixed latency per request, and runs the real CLI in child processes: cold apply,
+no-op plan, one-change plan and apply, for the large tenant and for the fleet. Reports wall time,
+CPU time and peak memory of each child, requests by kind, and the ideal no-op plan time
+(requests / concurrency x latency). Also times load + validate + resolve and the diff in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TOKEN = "bench-token"
+# The repository's phone templates (phones are left out of the tenants when they are not there).
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CONCURRENCY = 8
+
+
+@dataclass
+class Run:
+    name: str
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    requests: int
+    writes: int
+    by_kind: dict[str, int] = field(default_factory=dict)
+    exit_code: int = 0
+
+
+def tenant_yaml(domain: str, users: int, rich: bool) -> dict[str, str]:
+    """Files of one generated tenant: domain frames, a profile, and `users` users."""
+    head = "# yaml-language-server: $schema=../../schemas/tenant.schema.json\n"
+    files = {
+        "tenant.yaml": f"{head}domain: {domain}\npbx: bench\ncountry: US\ntime_zone: America/New_York\n",
+        "time_frames.yaml": head
+        + "time_frames:\n"
+        + '  Holiday: {priority: 1, dates: ["2026-12-25", "2027-01-01"]}\n'
+        + '  Open Hours: {priority: 2, weekly: {mon-fri: ["09:00-17:00"]}}\n'
+        + "  Closed Hours: {priority: 3, always: true}\n",
+    }
+    lines = [head, "users:\n"]
+    for i in range(users):
+        ext = str(1000 + i)
+        lines.append(
+            f'  "{ext}":\n'
+            f"    first_name: User{i}\n    last_name: Bench\n    email: u{i}@{domain}\n    ring_timeout: 20\n"
+            f"    time_frames:\n"
+            f'      Lunch: {{priority: 10, weekly: {{mon-fri: ["12:00-13:00"]}}}}\n'
+            f'      Training: {{priority: 11, dates: ["2026-12-{10 + i % 15:02d}"]}}\n'
+            f"    answering_rules:\n"
+            f'      Lunch: {{forward_always: "voicemail:self"}}\n'
+            f"      Closed Hours: {{do_not_disturb: true}}\n"
+            f'      default: {{forward_no_answer: "voicemail:self"}}\n'
+        )
+        if rich:
+            lines.append("    contacts:\n")
+            for c in range(5):
+                lines.append(f'      - {{first_name: Contact{c}, last_name: Of{ext}, work: "+1 212 555 {1000 + c}"}}\n')
+    files["users.yaml"] = "".join(lines)
+    if rich and TEMPLATES.is_dir():
+        phones = [head, "phone_settings: {ntp_server: pool.ntp.org}\nphones:\n"]
+        for i in range(users):
+            ext = str(1000 + i)
+            blf = f'["{1000 + (i + 1) % users}"]' if users > 1 else "[]"
+            phones.append(f'  "0015650{i:05x}": {{model: yealink-t54w, user: "{ext}", blf: {blf}}}\n')
+        files["phones.yaml"] = "".join(phones)
+    return files
+
+
+def write_tenant(folder: Path, files: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Sandbox:
+    def __init__(self, workdir: Path, latency_ms: float) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "skyconf",
+                "sandbox",
+                "serve",
+                "--port",
+                str(self.port),
+                "--db",
+                str(workdir / "bench.sqlite3"),
+                "--token",
+                TOKEN,
+                "--faults",
+                f"latency_ms={latency_ms}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            try:
+                if httpx.get(f"{self.url}/ns-api/v2/version").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("the sandbox server did not start")
+
+    def log(self, since: int) -> list[dict[str, Any]]:
+        r = httpx.get(
+            f"{self.url}/_sandbox/requests",
+            params={"since": since},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=60,
+        )
+        r.raise_for_status()
+        return list(r.json())
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def kind_of(method: str, path: str) -> str:
+    template = re.sub(r"^/domains/[^/]+", "/domains/{d}", path.split("?")[0])
+    template = re.sub(r"/users/[^/]+", "/users/{u}", template)
+    template = re.sub(
+        r"/(answerrules|timeframes|contacts|moh|phones|conferences|callqueues)/(?!models$|reorder$|count$|list$)[^/]+$",
+        r"/\1/{id}",
+        template,
+    )
+    return f"{method} {template}"
+
+
+def run_cli(name: str, args: list[str], cwd: Path, sandbox: Sandbox) -> Run:
+    before = len(sandbox.log(0))
+    env = {**os.environ, "BENCH_KEY": TOKEN, "SKYCONF_PLAN_KEY": "bench"}
+    with tempfile.TemporaryFile() as stderr_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "skyconf", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr_file
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        stderr_file.seek(0)
+        stderr = stderr_file.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 2):
+        raise RuntimeError(f"{name}: exit {code}\n{stderr[-2000:]}")
+    log = sandbox.log(before)
+    kinds = Counter(kind_of(str(e["method"]), str(e["path"])) for e in log)
+    return Run(
+        name,
+        round(wall, 3),
+        round(usage.ru_utime + usage.ru_stime, 3),
+        round(usage.ru_maxrss / 1024, 1),
+        len(log),
+        sum(1 for e in log if e["method"] != "GET"),
+        dict(sorted(kinds.items())),
+        code,
+    )
+
+
+def in_process_costs(folder: Path, sandbox_url: str) -> dict[str, float]:
+    """CPU seconds of load + validate + resolve, and of the diff, for one tenant."""
+    from skyconf.pipeline import Session, load_all
+    from skyconf.plan import diff
+    from skyconf.providers.netsapiens import NetSapiensTenant
+
+    start = time.process_time()
+    desired = load_all([folder])
+    load_cpu = time.process_time() - start
+
+    async def read() -> Any:
+        async with Session(folder.parent.parent) as session:
+            return await NetSapiensTenant(session.api("bench"), desired[0]).read()
+
+    live = asyncio.run(read())
+    start = time.process_time()
+    diff(desired[0].state, live, desired[0].prune)
+    diff_cpu = time.process_time() - start
+    return {"load_validate_resolve_cpu_s": round(load_cpu, 3), "diff_cpu_s": round(diff_cpu, 4)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m skyconf.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=1000, help="users in the large tenant")
+    parser.add_argument("--tenants", type=int, default=20, help="number of small tenants in the fleet")
+    parser.add_argument("--fleet-users", type=int, default=25, help="users per small tenant")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the sandbox adds per request")
+    parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="JSON results file")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="skyconf-bench-"))
+    sandbox = Sandbox(work, args.latency_ms)
+    try:
+        (work / "skyconf.yaml").write_text(
+            f"profiles:\n  bench:\n    url: {sandbox.url}/ns-api/v2\n    api_key_env: BENCH_KEY\n"
+            f"    concurrency: {CONCURRENCY}\n    timeout: 120\n"
+        )
+        os.environ["BENCH_KEY"] = TOKEN
+        if TEMPLATES.is_dir():
+            shutil.copytree(TEMPLATES, work / "templates")
+        big = work / "tenants" / "big"
+        write_tenant(big, tenant_yaml("big.bench.example.com", args.users, rich=True))
+        fleet = work / "fleet"
+        for i in range(args.tenants):
+            write_tenant(fleet / f"t{i:03d}", tenant_yaml(f"t{i:03d}.bench.example.com", args.fleet_users, False))
+        (fleet / "skyconf.yaml").write_text((work / "skyconf.yaml").read_text())
+
+        runs = [
+            run_cli("large: cold apply", ["apply", "tenants/big", "--auto-approve", "--force"], work, sandbox),
+            run_cli("large: no-op plan", ["plan", "tenants/big", "--detailed-exitcode"], work, sandbox),
+        ]
+        users = big / "users.yaml"
+        middle = args.users // 2
+        before = f'"{1000 + middle}":\n    first_name: User{middle}\n'
+        text = users.read_text()
+        assert before in text
+        users.write_text(text.replace(before, f'"{1000 + middle}":\n    first_name: Renamed\n', 1))
+        runs.append(run_cli("large: one-change plan", ["plan", "tenants/big"], work, sandbox))
+        runs.append(run_cli("large: one-change apply", ["apply", "tenants/big", "--auto-approve"], work, sandbox))
+        runs.append(run_cli("fleet: cold apply", ["apply", ".", "--auto-approve", "--force"], fleet, sandbox))
+        runs.append(run_cli("fleet: no-op plan", ["plan", ".", "--detailed-exitcode"], fleet, sandbox))
+        costs = in_process_costs(big, sandbox.url)
+    finally:
+        sandbox.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+    noop = runs[1]
+    ideal = noop.requests / CONCURRENCY * args.latency_ms / 1000
+    result = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "settings": {
+            "users": args.users,
+            "tenants": args.tenants,
+            "fleet_users": args.fleet_users,
+            "latency_ms": args.latency_ms,
+            "concurrency": CONCURRENCY,
+        },
+        "runs": [asdict(r) for r in runs],
+        "noop_plan_ideal_s": round(ideal, 3),
+        "noop_plan_vs_ideal": round(noop.wall_s / ideal, 2) if ideal else None,
+        **costs,
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(table(result))
+    return 0
+
+
+def table(result: dict[str, Any]) -> str:
+    rows = ["| run | wall s | CPU s | peak MB | requests | writes |", "|---|---:|---:|---:|---:|---:|"]
+    for r in result["runs"]:
+        rows.append(
+            f"| {r['name']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} | {r['requests']} | {r['writes']} |"
+        )
+    rows.append("")
+    rows.append(
+        f"No-op plan ideal (requests / {result['settings']['concurrency']} x "
+        f"{result['settings']['latency_ms']} ms): {result['noop_plan_ideal_s']} s; "
+        f"measured/ideal: {result['noop_plan_vs_ideal']}"
+    )
+    rows.append(
+        f"Load + validate + resolve CPU: {result['load_validate_resolve_cpu_s']} s; diff CPU: {result['diff_cpu_s']} s"
+    )
+    rows.append("")
+    rows.append("Requests by kind (no-op plan of the large tenant):")
+    for kind, n in result["runs"][1]["by_kind"].items():
+        rows.append(f"- {kind}: {n}")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""A small benchmark run: request counts are deterministic, so they are asserted; times are not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from skyconf import bench
+
+USERS, TENANTS, FLEET_USERS = 6, 2, 3
+# Per tenant: the domain, its time frames, the users list; per user: frames, rules, contacts.
+DOMAIN_READS = 3
+
+
+def test_small_benchmark_counts_requests(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    code = bench.main(
+        ["--users", str(USERS), "--tenants", str(TENANTS), "--fleet-users", str(FLEET_USERS), "--latency-ms", "0",
+         "--out", str(out)]
+    )
+    assert code == 0
+    result = json.loads(out.read_text())
+    runs = {r["name"]: r for r in result["runs"]}
+
+    noop = runs["large: no-op plan"]
+    assert noop["writes"] == 0
+    for kind in ("answerrules", "timeframes", "contacts"):
+        assert noop["by_kind"][f"GET /domains/{{d}}/users/{{u}}/{kind}"] == USERS  # one list read per user
+    # Plus the phones list and the PBX's model list, as the large tenant has phones.
+    assert noop["requests"] == DOMAIN_READS + 3 * USERS + 2
+
+    # Renaming one user: the user, that user's phone (display name) and the phone watching them (BLF label).
+    change = runs["large: one-change apply"]
+    assert change["writes"] == 3
+    assert change["by_kind"]["PUT /domains/{d}/users/{u}"] == 1
+    assert change["by_kind"]["PUT /domains/{d}/phones"] == 2
+
+    fleet = runs["fleet: no-op plan"]
+    assert fleet["writes"] == 0
+    assert fleet["requests"] == TENANTS * (DOMAIN_READS + 2 * FLEET_USERS)  # fleet users have no contacts
+    assert result["noop_plan_ideal_s"] == 0  # no injected latency
