@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import BaseResolver
 
 from skyconf.errors import ConfigError, Problem, display_path
 from skyconf.model.tenant import Tenant
@@ -125,7 +126,7 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
     for path in files:
         shown = display_path(path)
         try:
-            root = YAML(typ="safe", pure=False).compose(path.read_text(encoding="utf-8"))
+            root = _compose(path.read_text(encoding="utf-8"))
         except MarkedYAMLError as exc:
             problems.append(_syntax_problem(shown, exc))
             continue
@@ -170,11 +171,36 @@ def _syntax_problem(shown: str, exc: MarkedYAMLError) -> Problem:
     return Problem(shown, line, col, "", f"YAML: {text}")
 
 
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+# YAML 1.2 core schema, applied to plain (unquoted) scalars here rather than by ruamel's resolver,
+# which costs more than the C parser itself. Timestamps: a date, or a date and time with seconds.
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^(?:[-+]?[0-9_]+|0o[0-7_]+|0x[0-9a-fA-F_]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?$"
+)
+
+
+class _TextResolver(BaseResolver):
+    """Tags every scalar as text; _scalar decides what a plain scalar means."""
+
+    def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
+        super().__init__(loadumper=loadumper)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
+
+
+def _compose(text: str) -> Node | None:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = _TextResolver
+    return yaml.compose(text)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -226,36 +252,38 @@ class _Builder:
                 Problem(self.file, node.start_mark.line + 1, node.start_mark.column + 1, where, "a key must be text")
             )
             return None
-        value = _scalar(node)
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
+        # Keys are names (extensions, MACs, time frames): taken as written, so `0101:` stays "0101".
+        return str(node.value)
 
 
 def _scalar(node: ScalarNode) -> Any:
     text = str(node.value)
-    if node.style is not None or node.tag not in (_INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP):
-        return text  # quoted, plain text, or an explicit tag we keep as text
-    if node.tag == _NULL:
+    explicit = node.tag not in (None, BaseResolver.DEFAULT_SCALAR_TAG)
+    if node.style not in (None, "") or explicit:
+        return text  # quoted or a block scalar, or an explicit tag we keep as text
+    if _NULL.match(text):
         return None
-    if node.tag == _BOOL:
-        return text.lower() in ("true", "yes", "on")
-    if node.tag == _INT:
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text) and any(ch.isdigit() for ch in text):
         digits = text.replace("_", "")
         try:
             return int(digits, 0)
         except ValueError:
             return int(digits, 10)
-    if node.tag == _FLOAT:
+    if _FLOAT.match(text) and text not in (".", "-.", "+."):
         lowered = text.lower().replace("_", "")
         if lowered.lstrip("+-") in (".inf", ".nan"):
             return float(lowered.replace(".", ""))
         return float(lowered)
-    stamp = text.strip()
     try:
-        if len(stamp) == 10:
-            return dt.date.fromisoformat(stamp)
-        return dt.datetime.fromisoformat(stamp.replace("t", "T")).strftime("%Y-%m-%d %H:%M")
+        if _DATE.match(text):
+            return dt.date.fromisoformat(text)
+        if _DATE_TIME.match(text):
+            return dt.datetime.fromisoformat(text.replace("t", "T")).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return text
+    return text
 
 
 def fill_secrets(doc: Document, env: Mapping[str, str]) -> list[Problem]:

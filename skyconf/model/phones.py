@@ -30,6 +30,7 @@ from skyconf.render.phone_config import (
     is_xml_template,
     merge_overrides,
     normalize_config,
+    one_line,
     zone_info,
 )
 
@@ -135,7 +136,7 @@ def phone_resources(build: Build) -> list[Problem]:
     if not tenant.phones:
         return []
     renderer = PhoneRenderer(templates_folder(build.folder))
-    shared = _shared_context(build)
+    shared = one_line(_shared_context(build))  # cleaned once: the directory is the same for every phone
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for key, phone in tenant.phones.items():
@@ -233,7 +234,6 @@ def _phone(
         return None
 
     context = {
-        **shared,
         "phone": {
             "mac": mac,
             "mac_colons": ":".join(mac[i : i + 2] for i in range(0, 12, 2)),
@@ -261,7 +261,7 @@ def _phone(
         "time_zone": zone,
     }
     try:
-        text = renderer.render(template, context)
+        text = renderer.render(template, context, shared)
     except TemplateProblem as problem:
         return problem
     config = normalize_config(merge_overrides(text, phone.overrides, xml=is_xml_template(template)))

@@ -111,11 +111,12 @@ class PhoneRenderer:
     def shown(self, name: str) -> str:
         return display_path(self.folder / name)
 
-    def render(self, name: str, context: Mapping[str, Any]) -> str:
-        """The template rendered with `context`; TemplateProblem names the file and line at fault."""
+    def render(self, name: str, context: Mapping[str, Any], shared: Mapping[str, Any] | None = None) -> str:
+        """The template rendered with `context` and `shared` (values common to many renders, already
+        passed through one_line); TemplateProblem names the file and line at fault."""
         try:
             template = self.env.get_template(name)
-            text = template.render(one_line(dict(context)))
+            text = template.render({**(shared or {}), **one_line(dict(context))})
         except jinja2.TemplateSyntaxError as exc:
             file = display_path(Path(exc.filename)) if exc.filename else self.shown(name)
             raise TemplateProblem(file, exc.lineno or 1, f"template syntax: {exc.message}") from None
