@@ -21,7 +21,7 @@ from skyconf.apply import Outcome, apply_changes
 from skyconf.config import Profile, find_root, load_profile
 from skyconf.errors import ConfigError, Problem
 from skyconf.load import load_tenant, tenant_folders
-from skyconf.plan import Plan, TenantPlan, check_limits, diff, fingerprint
+from skyconf.plan import Plan, TenantPlan, check_limits, diff, fingerprint, owner_fields
 from skyconf.providers.netsapiens import NetSapiensTenant
 from skyconf.providers.netsapiens.api import Api
 from skyconf.resolve import Desired, resolve
@@ -137,6 +137,7 @@ async def plan_tenants(session: Session, desired: list[Desired]) -> list[TenantR
             fingerprint(live, key),
             _relative(t.folder, session.root),
             check_limits(changes, live, d.limits),
+            owner_fields(changes, d.state, live),
         )
         return TenantRun(d, conn, live, plan)
 

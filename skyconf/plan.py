@@ -62,6 +62,8 @@ class TenantPlan:
     folder: str = ""
     # Safety limits this plan exceeds; apply refuses it unless forced.
     violations: list[str] = field(default_factory=list)
+    # Fields of the objects changes are grouped under (a user whose rules change), to name them.
+    owners: dict[tuple[str, Key], Fields] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -129,6 +131,16 @@ def diff(desired: State, live: State, prune: Mapping[str, bool] | None = None) -
             unmanaged[have.kind] = unmanaged.get(have.kind, 0) + 1
     changes.sort(key=lambda c: (c.phase, c.kind, c.key))
     return changes, unmanaged
+
+
+def owner_fields(changes: list[Change], desired: State, live: State) -> dict[tuple[str, Key], Fields]:
+    """The desired (else live) fields of each object the changes are grouped under."""
+    out: dict[tuple[str, Key], Fields] = {}
+    for change in changes:
+        owner = desired.get(*change.group) or live.get(*change.group)
+        if owner is not None:
+            out[change.group] = owner.fields
+    return out
 
 
 @dataclass(frozen=True)

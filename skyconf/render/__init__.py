@@ -32,7 +32,7 @@ def groups(plan: TenantPlan) -> list[Group]:
     out = []
     for (kind_name, key), changes in sorted(by_ref.items(), key=lambda item: (levels[item[0][0]], item[0])):
         head = next((c for c in changes if c.ref == (kind_name, key)), None)
-        fields = (head.after or head.before) if head else None
+        fields = (head.after or head.before) if head else plan.owners.get((kind_name, key))
         out.append(Group(kind(kind_name).describe(key, fields), changes))
     return out
 
