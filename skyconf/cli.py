@@ -236,10 +236,11 @@ _attach_sandbox_commands()
 
 def _attach_commands() -> None:
     from skyconf.cli_gitops import changed, fmt
+    from skyconf.cli_import import import_
     from skyconf.cli_phones import render
     from skyconf.cli_routing import simulate, timeline
 
-    for command in (simulate, timeline, render, changed, fmt):
+    for command in (simulate, timeline, render, changed, fmt, import_):
         main.add_command(command)
 
 

@@ -13,6 +13,9 @@ SCHEMA_PATH = Path("schemas") / "tenant.schema.json"
 
 def tenant_schema() -> dict[str, Any]:
     schema = Tenant.model_json_schema(by_alias=True, mode="validation")
+    # Each file of a tenant folder is a part of the tenant: `domain` and `time_zone` are required of
+    # the folder (load.py checks that), not of every file.
+    schema.pop("required", None)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://skyconf.dev/schemas/tenant.schema.json",

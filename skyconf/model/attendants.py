@@ -122,3 +122,15 @@ def _unknown_frame(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return f"no domain time frame named '{name}'{hint} (or 'default')"
+
+
+def attendant_yaml(fields: dict[str, Any], frames: list[str]) -> dict[str, Any]:
+    """A live attendant as YAML: menus in the order of `frames` (by priority), `default` last; keys in
+    keypad order, then the fallbacks."""
+    menus: dict[str, dict[str, str]] = fields.get("menus") or {}
+    rank = {name: i for i, name in enumerate([*frames, DEFAULT_RULE])}
+    out: dict[str, Any] = {}
+    for frame in sorted(menus, key=lambda f: (rank.get(f, len(rank)), f)):
+        menu = menus[frame]
+        out[frame] = {k: menu[k] for k in (*KEYS, *FALLBACKS) if k in menu}
+    return {"name": fields.get("name"), "menus": out}

@@ -73,3 +73,15 @@ def conference_resources(build: Build) -> None:
             if value is not None:
                 fields[name] = value
         build.add("conference", (ext,), fields, path, needs)
+
+
+def conference_yaml(fields: dict[str, Any]) -> dict[str, Any]:
+    """A live bridge as YAML (PINs must already be `${env:...}` references); switches only when on."""
+    out: dict[str, Any] = {"name": fields.get("name")}
+    for name in ("owner", "leader_pin", "participant_pin", "max_participants", "quorum"):
+        if fields.get(name) is not None:
+            out[name] = fields[name]
+    for name in ("leader_required", "announce_participants", "request_name"):
+        if fields.get(name):
+            out[name] = True
+    return out

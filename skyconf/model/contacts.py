@@ -107,3 +107,20 @@ def contact_resources(build: Build, contacts: list[Contact], owner: str | None, 
             build.add("contact", (ident,), dict(sorted(fields.items())), cpath)
         else:
             build.add("user_contact", (owner, ident), dict(sorted(fields.items())), cpath, {("user", (owner,))})
+
+
+# --- import: a live contact back into YAML --------------------------------------------------------
+
+
+def contact_yaml(fields: dict[str, Any]) -> dict[str, Any]:
+    """A live contact as YAML: its explicit key (if any), names, email, then numbers (E.164)."""
+    out: dict[str, Any] = {"key": fields["key"]} if fields.get("key") else {}
+    for name in (*TEXT_FIELDS, *NUMBER_FIELDS):
+        if fields.get(name):
+            out[name] = fields[name]
+    return out
+
+
+def contact_identity(data: dict[str, Any]) -> str:
+    """The identity of a YAML contact (a plain mapping), as `identity` makes it."""
+    return identity(data.get("first_name"), data.get("last_name"), data.get("company"), data.get("key"))

@@ -126,3 +126,33 @@ def _audio(build: Build, text: str, path: YamlPath) -> tuple[str, str] | None:
         build.fail(path, f"'{text}' is not a WAV file (RIFF/WAVE); convert it to WAV first")
         return None
     return target.relative_to(folder).as_posix(), hashlib.sha256(data).hexdigest()
+
+
+# --- import: a live playlist back into YAML -------------------------------------------------------
+
+
+def import_path(key: str, scope: str, position: int) -> str:
+    """Where an uploaded entry's audio goes in the tenant folder: the path skyconf recorded on the PBX
+    (`file:moh/welcome.wav`), made safe (inside the folder); `moh/<scope>-<n>.wav` for audio uploaded
+    some other way (the portal), which carries no path."""
+    if key.startswith("file:"):
+        parts = [p for p in PurePosixPath(key.removeprefix("file:").replace("\\", "/")).parts if p not in ("/", "..")]
+        if parts and not parts[0].endswith(":"):
+            return "/".join(parts)
+    return f"moh/{scope}-{position}.wav"
+
+
+def moh_yaml(entries: list[tuple[str, dict[str, Any]]], randomized: bool) -> dict[str, Any]:
+    """A playlist as YAML from (path, fields) pairs in play order: spoken entries (fields with `text`) as
+    `{tts, voice, language}`, uploads as `{file: path}` (see `import_path`)."""
+    files: list[dict[str, Any]] = []
+    for path, fields in entries:
+        if "text" in fields:
+            entry: dict[str, Any] = {"tts": fields["text"]}
+            for name in ("voice", "language"):
+                if fields.get(name):
+                    entry[name] = fields[name]
+            files.append(entry)
+        else:
+            files.append({"file": path})
+    return {"randomized": randomized, "files": files}

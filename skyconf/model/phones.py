@@ -383,3 +383,17 @@ def _unknown_model(text: str) -> str:
     hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(ids)}"
     families = "Yealink T4x/T5x, Poly VVX/Edge and Grandstream GRP"
     return f"unknown phone model '{text}' (skyconf ships templates for {families}){hint}"
+
+
+# --- import: rendering candidate phones -----------------------------------------------------------
+
+
+def shared_context(build: Build, settings: dict[str, Scalar]) -> dict[str, Any]:
+    """What every phone's template gets (tenant, directory) with these `phone_settings`."""
+    return {**_shared_context(build), "settings": dict(settings)}
+
+
+def phone_config(build: Build, renderer: PhoneRenderer, shared: dict[str, Any], mac: str, phone: Phone) -> str | None:
+    """The configuration text `phone` renders to, or None when it has a problem (import tries candidates)."""
+    built = _phone(build, renderer, shared, mac, phone, ("phones", mac))
+    return built[0]["config"] if isinstance(built, tuple) else None

@@ -49,3 +49,15 @@ def queue_resources(build: Build) -> None:
                     agents.append(agent)
             fields["agents"] = agents
         build.add("call_queue", (ext,), fields, path, needs)
+
+
+def queue_yaml(fields: dict[str, Any]) -> dict[str, Any]:
+    """A live call queue as YAML, agents in dispatch order."""
+    out: dict[str, Any] = {
+        name: fields[name]
+        for name in ("description", "dispatch", "agent_timeout", "max_wait_minutes")
+        if fields.get(name) is not None
+    }
+    if fields.get("agents") is not None:
+        out["agents"] = list(fields["agents"])
+    return out

@@ -5,11 +5,13 @@ Keyed by time frame name; `default` is the PBX's `*` rule, which applies when no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from skyconf.model.base import Strict
+from skyconf.model.targets import TARGET_KINDS, TargetError, parse_target
 
 DEFAULT_RULE = "default"
 FORWARD_OPTIONS = ("forward_always", "forward_active", "forward_busy", "forward_no_answer", "forward_offline")
@@ -68,3 +70,73 @@ class AnsweringRule(Strict):
         if self.forward_always and self.simultaneous_ring:
             raise ValueError("forward_always sends every call away, so simultaneous_ring would never ring")
         return self
+
+
+# --- import: resolved fields back into YAML -------------------------------------------------------
+
+
+def with_self(target: str, own: str) -> str:
+    """`voicemail:101` -> `voicemail:self` in user 101's rules: how a person writes the own extension,
+    and what lets two users' rules compare equal (so a profile can hold them)."""
+    kind, sep, ext = target.partition(":")
+    return f"{kind}:self" if sep and kind in TARGET_KINDS and ext == own else target
+
+
+def rule_yaml(fields: Mapping[str, Any], own: str) -> dict[str, Any]:
+    """A rule's resolved fields as YAML: only what differs from a rule that just rings the extension
+    (which is written `ring_extension: true`, rather than `{}`)."""
+    out: dict[str, Any] = {}
+    if not fields.get("enabled", True):
+        out["enabled"] = False
+    if fields.get("do_not_disturb"):
+        out["do_not_disturb"] = True
+    if fields.get("call_screening"):
+        out["call_screening"] = True
+    for option in FORWARD_OPTIONS:
+        if fields.get(option):
+            out[option] = with_self(fields[option], own)
+    sim = fields.get("simultaneous_ring")
+    if sim:
+        ring: dict[str, Any] = {}
+        if sim.get("ring"):
+            ring["ring"] = [with_self(t, own) for t in sim["ring"]]
+        if not sim.get("include_extension", True):
+            ring["include_extension"] = False
+        for name in ("all_user_phones", "answer_confirmation"):
+            if sim.get(name):
+                ring[name] = True
+        if sim.get("delay"):
+            ring["delay"] = sim["delay"]
+        out["simultaneous_ring"] = ring
+    if not set(out) - {"enabled"}:
+        return {**out, "ring_extension": True}
+    return out
+
+
+def rule_fields(rule: AnsweringRule, own: str, country: str) -> dict[str, Any] | None:
+    """The resolved fields of a YAML rule for user `own` (as resolve makes them, without its reference
+    checks), or None when a target does not parse: lets import tell a hand-written rule equals a live one."""
+    try:
+        fields: dict[str, Any] = {
+            "enabled": rule.enabled,
+            "do_not_disturb": rule.do_not_disturb,
+            "call_screening": rule.call_screening,
+        }
+        for option in FORWARD_OPTIONS:
+            text = getattr(rule, option)
+            fields[option] = str(parse_target(text, own_extension=own, country=country)) if text else None
+        sim = rule.simultaneous_ring
+        fields["simultaneous_ring"] = (
+            None
+            if sim is None
+            else {
+                "ring": [str(parse_target(t, own_extension=own, country=country, ring_list=True)) for t in sim.ring],
+                "include_extension": sim.include_extension,
+                "all_user_phones": sim.all_user_phones,
+                "answer_confirmation": sim.answer_confirmation,
+                "delay": sim.delay,
+            }
+        )
+    except TargetError:
+        return None
+    return fields

@@ -93,6 +93,11 @@ DaySpec = Annotated[str, AfterValidator(_check_days)]
 TimeRange = Annotated[str, AfterValidator(_check_range)]
 
 
+def _dates_schema(schema: dict[str, Any]) -> None:
+    """In the JSON Schema, a `dates` item may also be a plain date, as the model accepts."""
+    schema["items"] = {"anyOf": [{"type": "string", "format": "date"}, schema["items"]]}
+
+
 class DateRange(Strict):
     from_: str = Field(alias="from")
     to: str
@@ -153,7 +158,7 @@ class TimeFrame(Strict):
     always: bool = False
     weekly: dict[DaySpec, list[TimeRange]] = {}
     # Whole days ("2026-12-24") or {from, to} ranges of dates or date-times.
-    dates: list[DateRange] = []
+    dates: list[DateRange] = Field([], json_schema_extra=_dates_schema)
     holidays: Holidays | None = None
 
     @field_validator("weekly", mode="before")
@@ -224,3 +229,58 @@ def _merge(spans: list[tuple[T, T]]) -> list[tuple[T, T]]:
         else:
             merged.append((a, b))
     return merged
+
+
+# --- import: resolved fields back into YAML -------------------------------------------------------
+
+
+def frame_yaml(fields: dict[str, Any], priority: int) -> dict[str, Any]:
+    """A resolved frame as a person writes it: days with the same hours grouped (`mon-fri`), whole days
+    as dates, other spans as {from, to}. Holidays come back as dates: the PBX keeps only the days."""
+    out: dict[str, Any] = {"priority": priority}
+    if fields.get("always"):
+        out["always"] = True
+        return out
+    weekly = weekly_yaml(fields.get("weekly") or [])
+    if weekly:
+        out["weekly"] = weekly
+    dates = [date_yaml(start, end) for start, end in fields.get("dates") or []]
+    if dates:
+        out["dates"] = dates
+    return out
+
+
+def weekly_yaml(rows: list[list[str]]) -> dict[str, list[str]]:
+    """[[day, start, end], ...] -> {"mon-fri": ["09:00-17:00"], "sat": [...]}, in week order."""
+    per_day: dict[str, list[str]] = {}
+    for day, start, end in rows:
+        per_day.setdefault(day, []).append(f"{start}-{end}")
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, day in enumerate(DAYS):
+        if day in per_day:
+            groups.setdefault(tuple(per_day[day]), []).append(index)
+    ordered = sorted(groups.items(), key=lambda group: group[1][0])
+    return {_day_spec(days): list(ranges) for ranges, days in ordered}
+
+
+def _day_spec(days: list[int]) -> str:
+    """[0, 1, 2, 4] -> 'mon-wed,fri'."""
+    runs: list[tuple[int, int]] = []
+    for day in days:
+        if runs and day == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return ",".join(DAYS[a] if a == b else f"{DAYS[a]}-{DAYS[b]}" for a, b in runs)
+
+
+def date_yaml(start: str, end: str) -> str | dict[str, str]:
+    """A [start, end) span of local date-times: one whole day as a bare date, several as {from, to}
+    dates (both included), anything else as {from, to} date-times."""
+    first, stop = parse_local(start), parse_local(end)
+    if first.time() == stop.time() == dt.time() and stop > first:
+        last = (stop - dt.timedelta(days=1)).date()
+        if last == first.date():
+            return last.isoformat()
+        return {"from": first.date().isoformat(), "to": last.isoformat()}
+    return {"from": _fmt(first), "to": _fmt(stop)}

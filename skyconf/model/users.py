@@ -158,3 +158,71 @@ def user_settings(build: Build, ext: str, user: User, path: YamlPath) -> dict[st
     if user.music_on_hold is not None:
         fields.update(moh_settings(user.music_on_hold))
     return fields
+
+
+# --- import: a live user back into YAML -----------------------------------------------------------
+
+# What a new user reads back as on the PBX: import leaves these values out (a person would not write
+# them), and skyconf then leaves them alone. `time_zone` defaults to the tenant's.
+USER_DEFAULTS: dict[tuple[str, ...], Any] = {
+    ("scope",): "Basic User",
+    ("ring_timeout",): 25,
+    ("voicemail", "enabled"): True,
+    ("voicemail", "email"): "none",
+    ("voicemail", "cc"): [],
+    ("voicemail", "greeting"): 0,
+    ("voicemail", "transcription"): "none",
+    ("voicemail", "announce_caller_id"): False,
+    ("voicemail", "announce_date"): False,
+    ("voicemail", "sort"): "newest_first",
+    ("voicemail", "receive_broadcast"): True,
+    ("directory", "listed"): True,
+    ("directory", "dial_by_name"): True,
+}
+
+
+def user_yaml(fields: dict[str, Any], tenant_zone: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A live user's own settings as YAML: (what a person writes, everything the PBX has).
+
+    Secret fields must already be `${env:...}` references. The second form lets a re-import keep
+    values a hand-written file states even where they equal the defaults. Answering rules, time
+    frames, contacts and music on hold are added by the importer.
+    """
+    full: dict[str, Any] = {"first_name": fields.get("first_name"), "last_name": fields.get("last_name")}
+    for name in ("email", "department", "site", "time_zone", "scope", "ring_timeout"):
+        if fields.get(name) is not None:
+            full[name] = fields[name]
+    voicemail: dict[str, Any] = {"enabled": fields.get("voicemail_enabled", True)}
+    if fields.get("voicemail_pin"):
+        voicemail["pin"] = fields["voicemail_pin"]
+    if fields.get("voicemail_email") is not None:
+        voicemail["email"] = fields["voicemail_email"]
+    if fields.get("voicemail_cc") is not None:
+        voicemail["cc"] = list(fields["voicemail_cc"])
+    for name, field in VOICEMAIL_SETTINGS.items():
+        if fields.get(field) is not None:
+            voicemail[name] = fields[field]
+    full["voicemail"] = voicemail
+    full["directory"] = {
+        name: fields[field]
+        for name, field in (("listed", "directory_listed"), ("dial_by_name", "directory_dial_by_name"))
+        if fields.get(field) is not None
+    }
+    full["caller_id"] = {
+        name: fields[field]
+        for name, field in (("name", "caller_id_name"), ("number", "caller_id_number"))
+        if fields.get(field)
+    }
+    defaults = {**USER_DEFAULTS, ("time_zone",): tenant_zone}
+    minimal: dict[str, Any] = {}
+    for key, value in full.items():
+        if isinstance(value, dict):
+            kept = {k: v for k, v in value.items() if defaults.get((key, k), _NO_DEFAULT) != v}
+            if kept:
+                minimal[key] = kept
+        elif defaults.get((key,), _NO_DEFAULT) != value:
+            minimal[key] = value
+    return minimal, {k: v for k, v in full.items() if v != {}}
+
+
+_NO_DEFAULT = object()

@@ -1,0 +1,335 @@
+"""The tenant folder's files for `skyconf import`: read what is there, update it in place.
+
+Files are updated through ruamel's round trip, so a re-import keeps comments, key order and quoting:
+values that did not change keep their node; new keys go at the end of their mapping; keys of objects
+that are gone are removed; list items are matched by identity (contacts by name or key, playlist
+entries by file or text). An object whose YAML differs from what import would write but means the
+same (a time frame written with `holidays:`, a rule spelled another way, a number with spaces) stays
+as written; so do values a file states that import would leave out as defaults. New content is
+written the way the example tenant is: extensions, numbers, targets and times in double quotes,
+short leaf mappings and lists in flow style; `skyconf fmt` then settles the layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
+
+from skyconf.errors import ConfigError, SkyconfError, display_path
+from skyconf.fmt import WIDTH, format_text, schema_header
+from skyconf.load import TENANT_SUFFIXES, read_document
+from skyconf.model.contacts import contact_identity
+from skyconf.model.phone_catalog import find_model
+from skyconf.model.phones import normalize_mac
+from skyconf.model.rules import AnsweringRule, rule_fields
+from skyconf.model.targets import TargetError, parse_number
+from skyconf.model.timeframes import TimeFrame
+
+_PLAIN = re.compile(r"[^\W\d_][\w .,&'()/@-]*")
+_YAML_WORDS = {"yes", "no", "y", "n", "true", "false", "on", "off", "null", "~"}
+_FLOW_WIDTH = 88
+
+# Section -> the file it goes to in a new folder (the layout of tenants/example).
+SECTION_FILES = {
+    "domain": "tenant.yaml",
+    "pbx": "tenant.yaml",
+    "country": "tenant.yaml",
+    "time_zone": "tenant.yaml",
+    "time_frames": "time_frames.yaml",
+    "profiles": "profiles.yaml",
+    "users": "users.yaml",
+    "contacts": "contacts.yaml",
+    "music_on_hold": "music_on_hold.yaml",
+    "conferences": "conferences.yaml",
+    "call_queues": "call_queues.yaml",
+    "auto_attendants": "auto_attendants.yaml",
+    "phones": "phones.yaml",
+    "phone_settings": "phones.yaml",
+}
+
+
+@dataclass
+class Existing:
+    """A folder's current files (round-trip trees) and their merged plain data (for reuse)."""
+
+    roots: dict[Path, CommentedMap | None] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folder: Path) -> Existing:
+        out = cls()
+        if not folder.is_dir():
+            return out
+        files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in TENANT_SUFFIXES)
+        files = [p for p in files if p.name != "skyconf.yaml"]
+        if not files:
+            return out
+        doc, problems = read_document(folder)
+        if problems:
+            raise ConfigError(problems)
+        out.data = doc.data
+        for path in files:
+            try:
+                root = _yaml().load(path.read_text(encoding="utf-8"))
+            except YAMLError as exc:
+                raise SkyconfError(f"{display_path(path)}: cannot be read: {exc}") from None
+            out.roots[path] = root if isinstance(root, CommentedMap) else None
+        return out
+
+    def get(self, *path: str) -> Any:
+        value: Any = self.data
+        for part in path:
+            if not isinstance(value, dict) or part not in value:
+                return None
+            value = value[part]
+        return value
+
+
+def _yaml() -> YAML:
+    """The round-trip YAML of skyconf fmt (its layout; fmt then settles the text)."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = WIDTH
+    return yaml
+
+
+class _Merge:
+    """Updates round-trip trees in place to new values (see the module docstring for what stays)."""
+
+    def __init__(self, country: str, today: dt.date) -> None:
+        self.country = country
+        self.years = [today.year, today.year + 1]
+
+    def value(self, node: Any, new: Any, full: Any, path: tuple[Any, ...]) -> Any:
+        if isinstance(node, CommentedMap) and isinstance(new, dict):
+            if self._same_object(path, _plain(node), new):
+                return node
+            self._map(node, new, full if isinstance(full, dict) else new, path)
+            return node
+        if isinstance(node, CommentedSeq) and isinstance(new, list):
+            return self._seq(node, new, path)
+        if isinstance(node, CommentedMap | CommentedSeq) or isinstance(new, dict | list):
+            return build_node(new, path)
+        if self._same_scalar(node, new, path):
+            return node
+        if isinstance(node, ScalarString) and isinstance(new, str):
+            return type(node)(new)
+        return build_node(new, path)
+
+    def _map(self, node: CommentedMap, new: dict[str, Any], full: dict[str, Any], path: tuple[Any, ...]) -> None:
+        norm = _key_normalizer(path)
+        new_keys = {norm(k): k for k in new}
+        full_keys = {norm(k): k for k in full}
+        present: set[str] = set()
+        for key in list(node):
+            n = norm(str(key))
+            present.add(n)
+            if n in new_keys:
+                k = new_keys[n]
+                node[key] = self.value(node[key], new[k], full.get(k, new[k]), (*path, k))
+            elif n in full_keys:  # stated in the file though import would leave it out: kept, updated
+                k = full_keys[n]
+                stated = {} if isinstance(full[k], dict) else full[k]
+                node[key] = self.value(node[key], stated, full[k], (*path, k))
+            else:
+                del node[key]
+        for n, k in new_keys.items():
+            if n not in present:
+                node[quoted(k)] = build_node(new[k], (*path, k))
+
+    def _seq(self, node: CommentedSeq, new: list[Any], path: tuple[Any, ...]) -> CommentedSeq:
+        ident = _list_identity(path)
+        old = [_plain(item) for item in node]
+        if ident is not None and all(isinstance(i, dict) for i in [*old, *new]):
+            old_ids = [ident(i) for i in old]
+            new_by_id = {ident(i): i for i in new}
+            ordered = path[-1] == "files"  # a playlist's order is its play order
+            items: list[Any] = []
+            if ordered:
+                for item in new:
+                    i = old_ids.index(ident(item)) if ident(item) in old_ids else -1
+                    items.append(
+                        self.value(node[i], item, item, (*path, len(items))) if i >= 0 else build_node(item, path, True)
+                    )
+            else:
+                for i, oid in enumerate(old_ids):
+                    if oid in new_by_id:
+                        items.append(self.value(node[i], new_by_id[oid], new_by_id[oid], (*path, len(items))))
+                items += [build_node(item, path, True) for item in new if ident(item) not in old_ids]
+            if items != list(node):
+                node.clear()
+                node.extend(items)
+            return node
+        if len(old) == len(new):
+            for i, item in enumerate(new):
+                node[i] = self.value(node[i], item, item, (*path, i))
+            return node
+        node.clear()
+        node.extend(build_node(item, (*path, i), True) for i, item in enumerate(new))
+        return node
+
+    def _same_scalar(self, old: Any, new: Any, path: tuple[Any, ...]) -> bool:
+        """Equal, or another spelling of the same phone number or phone model."""
+        if isinstance(old, str) and isinstance(new, str):
+            if old == new:
+                return True
+            if len(path) == 3 and path[0] == "phones" and path[2] == "model":
+                return find_model(old) is not None and find_model(old) == find_model(new)
+            if new.startswith("+"):
+                try:
+                    return parse_number(old, self.country) == new
+                except TargetError:
+                    return False
+            return False
+        return type(old) is type(new) and bool(old == new)
+
+    def _same_object(self, path: tuple[Any, ...], old: Any, new: Any) -> bool:
+        """A frame or rule whose YAML differs but means what the PBX has stays as written."""
+        frame = (len(path) == 2 and path[0] == "time_frames") or (
+            len(path) == 4 and path[0] == "users" and path[2] == "time_frames"
+        )
+        if frame:
+            try:
+                a, b = TimeFrame.model_validate(old), TimeFrame.model_validate(new)
+            except ValidationError:
+                return False
+            return a.priority == b.priority and a.resolved(self.years) == b.resolved(self.years)
+        if len(path) == 4 and path[0] == "users" and path[2] == "answering_rules":
+            try:
+                a_rule, b_rule = AnsweringRule.model_validate(old), AnsweringRule.model_validate(new)
+            except ValidationError:
+                return False
+            a_fields = rule_fields(a_rule, str(path[1]), self.country)
+            return a_fields is not None and a_fields == rule_fields(b_rule, str(path[1]), self.country)
+        return False
+
+
+def _key_normalizer(path: tuple[Any, ...]) -> Callable[[str], str]:
+    if path == ("phones",):
+
+        def mac(key: str) -> str:
+            try:
+                return normalize_mac(key)
+            except ValueError:
+                return key
+
+        return mac
+    return str
+
+
+def _list_identity(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], str] | None:
+    if path[-1:] == ("contacts",):
+        return contact_identity
+    if path[-1:] == ("files",):
+        return lambda e: f"file:{e['file']}" if e.get("file") else f"tts:{e.get('tts')}"
+    return None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, ScalarString):
+        return str(node)
+    return node
+
+
+def quoted(value: Any) -> Any:
+    """Strings a reader might misread (extensions, numbers, targets, times, secrets) in double quotes."""
+    if not isinstance(value, str):
+        return value
+    plain = _PLAIN.fullmatch(value) and value == value.strip() and value.lower() not in _YAML_WORDS
+    return value if plain else DoubleQuotedScalarString(value)
+
+
+def build_node(value: Any, path: tuple[Any, ...], in_list: bool = False) -> Any:
+    """A new YAML node: short leaf mappings and lists in flow style (`{forward_always: ...}`, `["101"]`)."""
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for k, v in value.items():
+            node[quoted(k)] = build_node(v, (*path, k))
+        if _flow(value, path, in_list):
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, list):
+        seq = CommentedSeq(build_node(v, (*path, i), True) for i, v in enumerate(value))
+        if _flow(value, path, in_list):
+            seq.fa.set_flow_style()
+        return seq
+    return quoted(value)
+
+
+def _flow(value: dict[str, Any] | list[Any], path: tuple[Any, ...], in_list: bool) -> bool:
+    if not value:
+        return True
+    items = list(value.values()) if isinstance(value, dict) else value
+    if any(isinstance(v, dict | list) for v in items):
+        return False
+    if not (len(path) >= 3 or in_list or isinstance(value, list)):
+        return False
+    width = sum(
+        len(str(k)) + len(str(v)) + 6 for k, v in (value.items() if isinstance(value, dict) else enumerate(value))
+    )
+    return width <= _FLOW_WIDTH
+
+
+def write_folder(
+    folder: Path, existing: Existing, data: dict[str, Any], full_users: dict[str, Any], country: str, today: dt.date
+) -> tuple[list[Path], list[Path]]:
+    """Write the sections into the folder's files, updated in place where they exist; `full_users` are the
+    users with every value (see the module docstring). Returns (written, unchanged) files."""
+    roots: dict[Path, CommentedMap | None] = dict(existing.roots)
+    owner: dict[str, Path] = {}
+    for path, root in roots.items():
+        for key in root or {}:
+            owner.setdefault(str(key), path)
+    merge = _Merge(country, today)
+    keep = {"pbx", "country"}  # the folder's connection and region stay as chosen
+    for key, file_name in SECTION_FILES.items():
+        new = data.get(key)
+        if key in owner:
+            root = roots[owner[key]]
+            assert root is not None
+            if new is None:
+                if key not in keep:
+                    del root[key]
+            elif key not in keep or (key == "country" and country != existing.get("country")):
+                full = full_users if key == "users" else new
+                root[key] = merge.value(root[key], new, full, (key,))
+        elif new is not None:
+            path = folder / file_name
+            root = roots.get(path)
+            if root is None:
+                root = roots[path] = CommentedMap()
+            root[key] = build_node(new, (key,))
+    written: list[Path] = []
+    unchanged: list[Path] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, root in sorted(roots.items()):
+        if root is None:
+            continue
+        if not root and not path.exists():
+            continue
+        buffer = io.StringIO()
+        _yaml().dump(root, buffer)
+        text = format_text(buffer.getvalue(), schema_header(path), display_path(path))
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            unchanged.append(path)
+            continue
+        with path.open("w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        written.append(path)
+    return written, unchanged

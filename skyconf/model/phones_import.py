@@ -1,0 +1,424 @@
+"""Phones from the PBX back into YAML: what the rendered configuration lets import recover.
+
+The PBX keeps a phone's model, its lines and the text skyconf rendered for it; the template and the
+YAML that produced the text are not kept. So import searches: it renders candidate YAML with the
+repository's templates and keeps whatever brings the text closer to the live one, in this order:
+- the template: the model family's, unless another one in templates/ reproduces the text better;
+- the tenant's `phone_settings`: each value is found by rendering a marker in its place and reading
+  what stands there in any phone's live text;
+- BLF keys and speed dials, one key at a time (candidates: users whose extension appears in the text,
+  shared contacts whose number appears, other numbers that appear), then the speed dials' labels
+  (found with a marker, like settings);
+- last, `overrides` for keys (or XML attributes) whose value still differs or that the template does
+  not write.
+What cannot come back: lines the live text lacks but the template writes (an override replaces or
+adds a key, it cannot remove one), and values a template transforms beyond recognition. A phone
+whose text is not reproduced exactly is reported with the number of lines that differ.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import nodes
+from pydantic import ValidationError
+
+from skyconf.model.base import Needs, YamlPath
+from skyconf.model.contacts import NUMBER_FIELDS, Contact, identity
+from skyconf.model.phone_catalog import FAMILY_TEMPLATES, find_model
+from skyconf.model.phones import OVERRIDE_KEY, Phone, Scalar, phone_config, shared_context, templates_folder
+from skyconf.model.targets import TargetError, parse_number
+from skyconf.model.tenant import Tenant
+from skyconf.render.phone_config import PhoneRenderer, is_xml_template, normalize_config
+
+# Stands in for an unknown value while rendering; letters only, so no escaping or filter changes it.
+MARKER = "Zqxv" + "MARKER" + "vxqZ"
+_TOKEN = re.compile(r"(?<![\w.+])\+?\d+(?![\w.])")
+_KEY_VALUE = re.compile(r"^\s*([^#;\s=][^=]*?)\s*=\s*(.*?)\s*$")
+_XML_ATTRIBUTE = re.compile(r"\s([A-Za-z0-9_.\-\[\]]+)\s*=\s*\"([^\"]*)\"")
+_ROUNDS = 3
+
+
+@dataclass
+class RecoveredPhone:
+    mac: str
+    data: dict[str, Any]  # the phone's YAML
+    differing: int  # live lines the recovered YAML does not reproduce (0: exact)
+
+
+@dataclass
+class _Live:
+    mac: str
+    data: dict[str, Any]
+    lines: list[str]
+    xml: bool = False
+    score: int = 0
+
+
+class _Probe:
+    """A Build that only renders: the imported tenant, references checked against its users."""
+
+    def __init__(self, tenant: Tenant, folder: Path) -> None:
+        self._tenant = tenant
+        self._folder = folder
+        self.problems: list[str] = []
+
+    @property
+    def tenant(self) -> Tenant:
+        return self._tenant
+
+    @property
+    def folder(self) -> Path:
+        return self._folder
+
+    def fail(self, path: YamlPath, message: str) -> None:
+        self.problems.append(message)
+
+    def where(self, path: YamlPath) -> str:
+        return ".".join(str(p) for p in path)
+
+    def add(self, kind: str, key: Any, fields: dict[str, Any], path: YamlPath, needs: Needs | None = None) -> None:
+        return None
+
+    def target(
+        self, text: str, path: YamlPath, needs: Needs, *, own_extension: str | None = None, kinds: tuple[str, ...]
+    ) -> str | None:
+        return None
+
+    def user_extension(self, ext: str, path: YamlPath, needs: Needs) -> str | None:
+        if ext in self._tenant.users:
+            return ext
+        self.fail(path, f"no user {ext}")
+        return None
+
+
+@dataclass
+class _Search:
+    tenant: Tenant
+    folder: Path
+    settings: dict[str, Scalar] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.probe = _Probe(self.tenant, self.folder)
+        self.renderer = PhoneRenderer(templates_folder(self.folder))
+        self._shared: dict[tuple[tuple[str, Scalar], ...], dict[str, Any]] = {}
+
+    def render(self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> str | None:
+        settings = self.settings if settings is None else settings
+        key = tuple(sorted(settings.items()))
+        if key not in self._shared:
+            self._shared[key] = shared_context(self.probe, settings)
+        try:
+            phone = Phone.model_validate(data)
+        except ValidationError:
+            return None
+        return phone_config(self.probe, self.renderer, self._shared[key], mac, phone)
+
+    def score(self, live: _Live, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> int:
+        return _score(self.render(live.mac, data, settings), live.lines)
+
+
+def recover_phones(
+    tenant: Tenant, folder: Path, live: list[tuple[str, dict[str, Any]]], notes: list[str]
+) -> tuple[list[RecoveredPhone], dict[str, Scalar]]:
+    """The phones' YAML and the tenant's phone_settings, recovered from live (mac, fields) pairs as far as
+    the templates allow; phones that cannot be declared (an unknown model, no user) are noted and left out."""
+    search = _Search(tenant, folder)
+    phones: list[_Live] = []
+    for mac, fields in live:
+        model = find_model(str(fields.get("model") or ""))
+        user = fields.get("user")
+        if model is None:
+            notes.append(
+                f"phone {_colons(mac)}: model '{fields.get('model')}' has no template in skyconf; not imported"
+            )
+            continue
+        if user not in tenant.users:
+            notes.append(f"phone {_colons(mac)}: line 1 is not one of the imported users; not imported")
+            continue
+        lines = [ext for ext in fields.get("lines") or [] if ext in tenant.users and ext != user]
+        if len(lines) != len(fields.get("lines") or []):
+            notes.append(f"phone {_colons(mac)}: lines that are not imported users were left out")
+        data: dict[str, Any] = {"model": model.id, "user": user}
+        if lines:
+            data["lines"] = lines
+        phones.append(_Live(mac, data, normalize_config(fields.get("config")).splitlines()))
+
+    for phone in phones:
+        _choose_template(search, phone)
+    _find_settings(search, phones)
+    out: list[RecoveredPhone] = []
+    for phone in phones:
+        _add_keys(search, phone)
+        _find_labels(search, phone)
+        _add_overrides(search, phone)
+        differing = _differing(search.render(phone.mac, phone.data), phone.lines)
+        if differing:
+            notes.append(
+                f"phone {_colons(phone.mac)}: its configuration is not fully recovered ({differing} line(s) differ); "
+                "the plan shows the difference"
+            )
+        out.append(RecoveredPhone(_colons(phone.mac), phone.data, differing))
+    return out, dict(sorted(search.settings.items()))
+
+
+def _choose_template(search: _Search, phone: _Live) -> None:
+    model = find_model(phone.data["model"])
+    assert model is not None
+    default = FAMILY_TEMPLATES[model.family]
+    options = [default, *(n for n in search.renderer.names() if n.endswith(".j2") and n != default)]
+    best, best_score = default, search.score(phone, phone.data)
+    for name in options[1:]:
+        score = search.score(phone, {**phone.data, "template": name})
+        if score > best_score:
+            best, best_score = name, score
+    if best != default:
+        phone.data["template"] = best
+    phone.xml = is_xml_template(best)
+
+
+def _find_settings(search: _Search, phones: list[_Live]) -> None:
+    """Each `settings.NAME` the templates read: the value (seen in some live text) that reproduces most."""
+    names: set[str] = set()
+    for template in {_template(p) for p in phones}:
+        names |= _setting_names(search.renderer, template)
+    for _ in range(_ROUNDS):
+        changed = False
+        for name in sorted(names - set(search.settings)):
+            seen: Counter[str] = Counter()
+            for phone in phones:
+                text = search.render(phone.mac, phone.data, {**search.settings, name: MARKER})
+                seen.update(_extract(text, phone.lines, phone.xml))
+            if not seen:
+                continue
+            best_total = sum(search.score(p, p.data) for p in phones)
+            best: str | None = None
+            for value, _count in seen.most_common():
+                total = sum(search.score(p, p.data, {**search.settings, name: value}) for p in phones)
+                if total > best_total:
+                    best, best_total = value, total
+            if best is not None:
+                search.settings[name] = best
+                changed = True
+        if not changed:
+            return
+
+
+def _add_keys(search: _Search, phone: _Live) -> None:
+    """BLF keys and speed dials, one at a time, while a key brings the text closer to the live one.
+
+    Candidates come from the live lines the current YAML does not reproduce yet, so each step tries
+    only what could still be missing (a phone's own line or an already matched key is not retried).
+    """
+    tenant = search.tenant
+    contacts = [(c, _dial_number(c, tenant.country)) for c in tenant.contacts]
+    blf: list[str] = []
+    speed: list[dict[str, Any]] = []
+    data = phone.data
+    best = search.score(phone, data)
+    while True:
+        tokens = set(_TOKEN.findall("\n".join(_unmatched(search.render(phone.mac, data), phone.lines))))
+        users = sorted((ext for ext in tenant.users if ext in tokens), key=lambda e: (len(e), e))
+        used = {d["target"] for d in speed}
+        dials: list[str] = list(users)  # a speed dial may call a user a BLF key also watches
+        covered: set[str] = set()
+        for contact, number in contacts:
+            if number and (number in tokens or number.lstrip("+") in tokens):
+                dials.append(_contact_target(contact, tenant.contacts))
+                covered.add(number)
+        for token in sorted(tokens):
+            number = _number(token, tenant.country) if len(token.lstrip("+")) >= 8 else None
+            if number and number not in covered and number not in dials:
+                dials.append(number)
+        options = [([*blf, ext], speed) for ext in users if ext not in blf]
+        options += [(blf, [*speed, {"target": t}]) for t in dials if t not in used]
+        scored = [(search.score(phone, _with_keys(phone.data, b, sd)), b, sd) for b, sd in options]
+        if not scored:
+            break
+        score, new_blf, new_speed = max(scored, key=lambda item: item[0])
+        if score <= best:
+            break
+        best, blf, speed = score, new_blf, new_speed
+        data = _with_keys(phone.data, blf, speed)
+    phone.data = data
+    phone.score = best
+
+
+def _unmatched(text: str | None, live: list[str]) -> list[str]:
+    """The live lines `text` does not reproduce (all of them when it does not render)."""
+    if text is None:
+        return live
+    matcher = difflib.SequenceMatcher(None, text.splitlines(), live, autojunk=False)
+    out: list[str] = []
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            out.extend(live[j1:j2])
+    return out
+
+
+def _find_labels(search: _Search, phone: _Live) -> None:
+    """A speed dial's label where the live text shows another than the default (the name or number)."""
+    dials: list[dict[str, Any]] = list(phone.data.get("speed_dial") or [])
+    for i, dial in enumerate(dials):
+        probe = [*dials[:i], {**dial, "label": MARKER}, *dials[i + 1 :]]
+        text = search.render(phone.mac, {**phone.data, "speed_dial": probe})
+        for value in _extract(text, phone.lines, phone.xml):
+            if not 1 <= len(value) <= 40:
+                continue
+            trial = [*dials[:i], {"label": value, **dial}, *dials[i + 1 :]]
+            score = search.score(phone, {**phone.data, "speed_dial": trial})
+            if score > phone.score:
+                dials, phone.score = trial, score
+                phone.data = {**phone.data, "speed_dial": dials}
+                break
+
+
+def _add_overrides(search: _Search, phone: _Live) -> None:
+    """Keys (attributes) whose live value the template does not produce, as overrides, when that helps."""
+    text = search.render(phone.mac, phone.data)
+    if text is None or text.splitlines() == phone.lines:
+        return
+    live, rendered = _pairs("\n".join(phone.lines), phone.xml), _pairs(text, phone.xml)
+    overrides = {
+        key: _override_value(value)
+        for key, value in live.items()
+        if rendered.get(key) != value and re.match(OVERRIDE_KEY, key) and "\n" not in value
+    }
+    if not overrides:
+        return
+    trial = {**phone.data, "overrides": overrides}
+    score = search.score(phone, trial)
+    if score > phone.score:
+        phone.data, phone.score = trial, score
+
+
+def _with_keys(data: dict[str, Any], blf: list[str], speed: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if k not in ("blf", "speed_dial", "overrides")}
+    if blf:
+        out["blf"] = list(blf)
+    if speed:
+        out["speed_dial"] = list(speed)
+    return out
+
+
+def _score(text: str | None, live: list[str]) -> int:
+    """Lines that match the live text (in order), less the rendered lines that do not."""
+    if text is None:
+        return -(10**9)
+    lines = text.splitlines()
+    matcher = difflib.SequenceMatcher(None, lines, live, autojunk=False)
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return 2 * matched - len(lines)
+
+
+def _differing(text: str | None, live: list[str]) -> int:
+    if text is None:
+        return len(live)
+    diff = difflib.ndiff(text.splitlines(), live)
+    return sum(1 for line in diff if line.startswith(("- ", "+ ")))
+
+
+def _extract(text: str | None, live: list[str], xml: bool) -> list[str]:
+    """The values the live lines hold where `text` (rendered with the marker) shows the marker."""
+    found: list[str] = []
+    for line in (text or "").splitlines():
+        parts = line.split(MARKER)
+        if len(parts) < 2 or len("".join(parts).strip()) < 3:
+            continue
+        pattern = re.escape(parts[0]) + "(?P<v>.+?)" + re.escape(parts[1])
+        pattern += "".join("(?P=v)" + re.escape(p) for p in parts[2:])
+        for other in live:
+            m = re.fullmatch(pattern, other)
+            if m:
+                value = html.unescape(m.group("v")) if xml else m.group("v")
+                if value not in found:
+                    found.append(value)
+    return found
+
+
+def _pairs(text: str, xml: bool) -> dict[str, str]:
+    """Key -> value of a key=value text (first occurrence), or attribute -> value of an XML text."""
+    out: dict[str, str] = {}
+    if xml:
+        for m in _XML_ATTRIBUTE.finditer(text):
+            out.setdefault(m.group(1), html.unescape(m.group(2)))
+        return out
+    for line in text.splitlines():
+        pair = _KEY_VALUE.match(line)
+        if pair:
+            out.setdefault(pair.group(1), pair.group(2))
+    return out
+
+
+def _override_value(text: str) -> Scalar:
+    return int(text) if re.fullmatch(r"-?(0|[1-9]\d{0,17})", text) else text
+
+
+def _setting_names(renderer: PhoneRenderer, template: str) -> set[str]:
+    """The `settings.NAME` (and `settings["NAME"]`) a template reads."""
+    try:
+        loader = renderer.env.loader
+        assert loader is not None
+        source = loader.get_source(renderer.env, template)[0]
+        tree = renderer.env.parse(source)
+    except Exception:
+        return set()
+    names: set[str] = set()
+    for attr in tree.find_all(nodes.Getattr):
+        if isinstance(attr.node, nodes.Name) and attr.node.name == "settings":
+            names.add(attr.attr)
+    for item in tree.find_all(nodes.Getitem):
+        settings = isinstance(item.node, nodes.Name) and item.node.name == "settings"
+        if settings and isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str):
+            names.add(item.arg.value)
+    return names
+
+
+def _template(phone: _Live) -> str:
+    if "template" in phone.data:
+        return str(phone.data["template"])
+    model = find_model(phone.data["model"])
+    assert model is not None
+    return FAMILY_TEMPLATES[model.family]
+
+
+def _dial_number(contact: Contact, country: str) -> str | None:
+    """The number a speed dial to this contact dials (work, cell or home; see phones.py)."""
+    for name in NUMBER_FIELDS:
+        value = getattr(contact, name)
+        if name != "fax" and value:
+            return _number(value, country)
+    return None
+
+
+def _contact_target(contact: Contact, contacts: list[Contact]) -> str:
+    """`contact:KEY`, else `contact:First Last` when that names one contact, else its full identity."""
+    if contact.key:
+        return f"contact:{contact.key}"
+    name = _contact_name(contact)
+    if name and sum(1 for c in contacts if _contact_name(c).casefold() == name.casefold()) == 1:
+        return f"contact:{name}"
+    return f"contact:{identity(contact.first_name, contact.last_name, contact.company)}"
+
+
+def _contact_name(contact: Contact) -> str:
+    return " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.company or ""
+
+
+def _number(text: str, country: str) -> str | None:
+    for candidate in (text, "+" + text.lstrip("+")):
+        try:
+            return parse_number(candidate, country)
+        except TargetError:
+            continue
+    return None
+
+
+def _colons(mac: str) -> str:
+    return ":".join(mac[i : i + 2] for i in range(0, 12, 2))
