@@ -102,7 +102,7 @@ def test_the_import_reads_like_hand_written_yaml(applied: Path) -> None:
     frames = (folder / "time_frames.yaml").read_text()
     assert 'mon-fri: ["09:00-17:00"]' in frames
     assert '- {from: "2026-12-24 12:00", to: "2027-01-02 00:00"}' in frames
-    assert "- \"2026-07-01\"" in frames or "- 2026-07-01" in frames  # a holiday comes back as its date
+    assert '- "2026-07-01"' in frames or "- 2026-07-01" in frames  # a holiday comes back as its date
     profiles = (folder / "profiles.yaml").read_text()
     # Holiday -> voicemail is what 101, 102 and 103 share; Closed Hours DND two of them.
     assert profiles == (
