@@ -128,7 +128,7 @@ def get_phone(req: Req) -> Reply:
 
 def create_phone(req: Req) -> Reply:
     mac = _body_mac(req)
-    if any(r.key == mac for r in req.store.rows(COLLECTION)):
+    if req.store.key_exists(COLLECTION, mac):
         raise ApiError(409, f"MAC {mac} already exists")
     stamp = now()
     doc: Doc = {MAC_FIELD: mac, "domain": req.domain, **defaults(FIELDS)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS docs (
     PRIMARY KEY (domain, collection, parent, key)
 );
 CREATE INDEX IF NOT EXISTS docs_by_collection ON docs (collection);
+CREATE INDEX IF NOT EXISTS docs_by_key ON docs (collection, key);
+CREATE INDEX IF NOT EXISTS docs_by_login ON docs (collection, json_extract(doc, '$."login-username"'));
 """
 
 
@@ -145,6 +148,25 @@ class Store:
             args += (domain,)
         with self._lock:
             found = self._db.execute(sql + " ORDER BY domain, parent, ordinal, key", args).fetchall()
+        return [Row(d, c, p, k, _load(doc)) for d, c, p, k, doc in found]
+
+    def key_exists(self, collection: str, key: str) -> bool:
+        """Whether any domain has a document of the collection with this key (MACs are system-wide)."""
+        with self._lock:
+            found = self._db.execute("SELECT 1 FROM docs WHERE collection=? AND key=? LIMIT 1", (collection, key))
+            return found.fetchone() is not None
+
+    def find(self, collection: str, field: str, value: str) -> list[Row]:
+        """Documents of a collection, in any domain, whose top-level `field` equals `value`."""
+        if not re.fullmatch(r"[a-z0-9-]+", field):
+            raise ValueError(f"not a field name: {field!r}")
+        # The path is written out (not a parameter) so SQLite can use an expression index on it.
+        sql = (
+            "SELECT domain, collection, parent, key, doc FROM docs "
+            f"WHERE collection=? AND json_extract(doc, '$.\"{field}\"')=?"
+        )
+        with self._lock:
+            found = self._db.execute(sql, (collection, value)).fetchall()
         return [Row(d, c, p, k, _load(doc)) for d, c, p, k, doc in found]
 
     def delete_children(self, domain: str, collections: Iterable[str], parent: str) -> int:

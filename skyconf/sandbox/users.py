@@ -115,10 +115,7 @@ def _view(doc: Doc) -> Doc:
 
 
 def _login_taken(store: Store, login: str, domain: str, user: str) -> bool:
-    for row in store.rows(COLLECTION):
-        if row.doc.get("login-username") == login and (row.domain, row.key) != (domain, user):
-            return True
-    return False
+    return any((row.domain, row.key) != (domain, user) for row in store.find(COLLECTION, "login-username", login))
 
 
 def _dtmf(name: str) -> int:
