@@ -7,7 +7,7 @@ How the export is read (API-NOTES section 0), i.e. interpretation, not tolerance
 
 * ``#N`` suffixes on path keys are variants of one METHOD + path; they are stripped for matching and an
   exchange is valid when at least one variant accepts it.
-* ``x-apidog-refs`` / ``x-apidog-overrides`` are ignored: ``properties`` and ``required`` hold the merged
+* the exporter's own ref and override extensions are ignored: ``properties`` and ``required`` hold the merged
   result. Response keys ``x-NNN-K`` are further alternatives for status NNN.
 * readOnly properties are not required in requests and writeOnly ones not in responses (OpenAPI 3.1);
   applied to every schema, through nested objects, arrays and allOf/anyOf/oneOf.
