@@ -177,6 +177,16 @@ def kind(name: str) -> Kind:
 
 def dependency_levels() -> dict[str, int]:
     """Level of each kind: 0 for kinds with no dependencies, else one more than its deepest dependency."""
+    if len(_LEVELS) != len(KINDS):
+        _LEVELS.clear()
+        _LEVELS.update(_levels())
+    return _LEVELS
+
+
+_LEVELS: dict[str, int] = {}
+
+
+def _levels() -> dict[str, int]:
     levels: dict[str, int] = {}
 
     def level(name: str, seen: tuple[str, ...] = ()) -> int:

@@ -12,7 +12,8 @@ What the PBX stores for a `phone` resource:
 POST, PUT and DELETE carry the MAC in the body. The spec marks nearly every NdpPhone field required,
 so writes send a full record: a create fills the fields skyconf does not manage with neutral values
 and the model's capabilities; an update or delete sends back the live record as read, with the
-managed fields replaced. The list takes `limit` only (max 1000): larger domains are not supported.
+managed fields replaced. The list takes `limit` only (max 1000): in larger domains the declared phones
+beyond it are read one by one.
 
 At plan time the desired models are also checked against the PBX's supported models
 (`GET /phones/models`); a model the PBX does not list is an input error naming the phone's line.
@@ -21,6 +22,7 @@ When the PBX does not let the key read that list (403/404), the check is skipped
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -124,9 +126,9 @@ class PhoneMapping(Mapping):
 
     async def read(self, ctx: Context) -> list[Resource]:
         await self._check_models(ctx)
-        items = await ctx.api.get(f"{ctx.base}/phones", {"limit": LIST_LIMIT}) or []
+        items = list(await ctx.api.get(f"{ctx.base}/phones", {"limit": LIST_LIMIT}) or [])
         if len(items) >= LIST_LIMIT:
-            log.warning("domain %s lists %d phones (the most one read returns)", ctx.domain, len(items))
+            items += await self._beyond_the_list(ctx, items)
         out: list[Resource] = []
         for item in items:
             mac = str(item.get(MAC) or "").replace(":", "").replace("-", "").lower()
@@ -134,6 +136,18 @@ class PhoneMapping(Mapping):
                 continue
             out.append(Resource(self.kind, (mac,), phone_fields(item), meta={"record": item}))
         return out
+
+    async def _beyond_the_list(self, ctx: Context, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The list stops at 1,000 phones and has no paging: the declared phones it left out are read
+        one by one (a domain's undeclared phones beyond it stay unseen, so they cannot be pruned)."""
+        seen = {str(item.get(MAC) or "").replace(":", "").replace("-", "").lower() for item in listed}
+        missing = [key[0] for key in ctx.desired.keys(self.kind) if key[0] not in seen]
+        found = await asyncio.gather(
+            *(ctx.api.get(f"{ctx.base}/phones/{segment(mac)}", missing_ok=True) for mac in missing)
+        )
+        if ctx.prune.get(self.kind, False):
+            log.warning("domain %s has over %d phones; phones beyond the list cannot be pruned", ctx.domain, LIST_LIMIT)
+        return [item for item in found if isinstance(item, dict)]
 
     async def _models(self, ctx: Context) -> list[dict[str, Any]] | None:
         try:
