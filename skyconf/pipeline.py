@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import os
 import secrets
-from collections.abc import Callable
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,11 +42,31 @@ class TenantRun:
 
 def load_all(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:
     """Every tenant loaded and resolved; the problems of all tenants are reported together."""
+    with _collector_paused():
+        return _load_all(paths, today, secrets)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading a large tenant builds hundreds of thousands of objects and no garbage cycles; the cyclic
+    collector's passes over them doubled the CPU time (measured at 1,000 and 5,000 users). What was
+    built is then frozen, so later passes during the PBX reads skip it too."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _load_all(paths: list[Path], today: dt.date | None, with_secrets: bool) -> list[Desired]:
     problems: list[Problem] = []
     out: list[Desired] = []
     for folder in tenant_folders(paths):
         try:
-            out.append(resolve(load_tenant(folder, secrets=secrets), today))
+            out.append(resolve(load_tenant(folder, secrets=with_secrets), today))
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
