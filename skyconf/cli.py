@@ -75,6 +75,8 @@ pbx_option = click.option("--pbx", "pbx", help="Connection profile to use instea
 def main(verbose: bool) -> None:
     """Keep a hosted PBX's configuration in git: tenant YAML -> plan -> apply."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    # Retries are logged by skyconf itself (with -v); the retry library's own warnings only repeat them.
+    logging.getLogger("stamina").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 @main.command()

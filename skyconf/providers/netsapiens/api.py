@@ -118,7 +118,8 @@ class Api:
             raise ApiError(method, path, exc.status, f"{exc} (gave up after retries)") from None
         except httpx.TransportError as exc:
             raise PbxError(
-                f"PBX unreachable for {method} {path}: {type(exc).__name__} (gave up after retries)"
+                f"PBX at {self.client.base_url} unreachable for {method} {path}: {type(exc).__name__} "
+                "(gave up after retries)"
             ) from None
         raise AssertionError("unreachable")
 
