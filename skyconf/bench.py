@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+from skyconf.sandbox.process import ServedSandbox
 
 TOKEN = "bench-token"
 # The repository's phone templates (phones are left out of the tenants when they are not there).
@@ -95,58 +94,6 @@ def write_tenant(folder: Path, files: dict[str, str]) -> None:
         (folder / name).write_text(text)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Sandbox:
-    def __init__(self, workdir: Path, latency_ms: float) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "skyconf",
-                "sandbox",
-                "serve",
-                "--port",
-                str(self.port),
-                "--db",
-                str(workdir / "bench.sqlite3"),
-                "--token",
-                TOKEN,
-                "--faults",
-                f"latency_ms={latency_ms}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(200):
-            try:
-                if httpx.get(f"{self.url}/ns-api/v2/version").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise RuntimeError("the sandbox server did not start")
-
-    def log(self, since: int) -> list[dict[str, Any]]:
-        r = httpx.get(
-            f"{self.url}/_sandbox/requests",
-            params={"since": since},
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=60,
-        )
-        r.raise_for_status()
-        return list(r.json())
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 def kind_of(method: str, path: str) -> str:
     template = re.sub(r"^/domains/[^/]+", "/domains/{d}", path.split("?")[0])
     template = re.sub(r"/users/[^/]+", "/users/{u}", template)
@@ -158,8 +105,8 @@ def kind_of(method: str, path: str) -> str:
     return f"{method} {template}"
 
 
-def run_cli(name: str, args: list[str], cwd: Path, sandbox: Sandbox) -> Run:
-    before = len(sandbox.log(0))
+def run_cli(name: str, args: list[str], cwd: Path, sandbox: ServedSandbox) -> Run:
+    before = len(sandbox.requests())
     env = {**os.environ, "BENCH_KEY": TOKEN, "SKYCONF_PLAN_KEY": "bench"}
     with tempfile.TemporaryFile() as stderr_file:
         start = time.perf_counter()
@@ -173,7 +120,7 @@ def run_cli(name: str, args: list[str], cwd: Path, sandbox: Sandbox) -> Run:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 2):
         raise RuntimeError(f"{name}: exit {code}\n{stderr[-2000:]}")
-    log = sandbox.log(before)
+    log = sandbox.requests(before)
     kinds = Counter(kind_of(str(e["method"]), str(e["path"])) for e in log)
     return Run(
         name,
@@ -218,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="skyconf-bench-"))
-    sandbox = Sandbox(work, args.latency_ms)
+    sandbox = ServedSandbox.start(work / "bench.sqlite3", TOKEN, f"latency_ms={args.latency_ms}")
     try:
         (work / "skyconf.yaml").write_text(
             f"profiles:\n  bench:\n    url: {sandbox.url}/ns-api/v2\n    api_key_env: BENCH_KEY\n"
@@ -250,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(run_cli("fleet: no-op plan", ["plan", ".", "--detailed-exitcode"], fleet, sandbox))
         costs = in_process_costs(big, sandbox.url)
     finally:
-        sandbox.close()
+        sandbox.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     noop = runs[1]

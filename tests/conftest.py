@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,6 +12,7 @@ import stamina
 from click.testing import CliRunner, Result
 
 from skyconf.cli import main
+from skyconf.sandbox.process import ServedSandbox
 
 pytest_plugins = ["tests.conformance.fixtures"]
 
@@ -52,59 +48,14 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class ServedSandbox:
-    url: str
-    token: str
-
-    def requests(self) -> list[dict[str, object]]:
-        r = httpx.get(f"{self.url}/_sandbox/requests", headers={"Authorization": f"Bearer {self.token}"})
-        r.raise_for_status()
-        body = r.json()
-        return list(body["requests"] if isinstance(body, dict) else body)
-
-
 @pytest.fixture
 def served_sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
     """`skyconf sandbox serve` in a subprocess on a free loopback port."""
-    port, token = free_port(), "served-token"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skyconf",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(tmp_path / "served.sqlite3"),
-            "--token",
-            token,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    served = ServedSandbox.start(tmp_path / "served.sqlite3", "served-token")
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/ns-api/v2/version").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("sandbox server did not start")
-        yield ServedSandbox(url, token)
+        yield served
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        served.stop()
 
 
 def portal_edit(method: str, path: str, body: object = None) -> httpx.Response:

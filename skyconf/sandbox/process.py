@@ -1,0 +1,58 @@
+"""The sandbox served over real HTTP in a child process (`skyconf sandbox serve`), for tests and the
+benchmark: started on a free loopback port, ready when /version answers, stopped on request."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServedSandbox:
+    url: str
+    token: str
+    proc: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, db: Path, token: str, faults: str = "") -> ServedSandbox:
+        port = free_port()
+        command = [sys.executable, "-m", "skyconf", "sandbox", "serve", "--port", str(port), "--db", str(db)]
+        command += ["--token", token, *(["--faults", faults] if faults else [])]
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        served = cls(f"http://127.0.0.1:{port}", token, proc)
+        for _ in range(200):
+            try:
+                if httpx.get(f"{served.url}/ns-api/v2/version").status_code == 200:
+                    return served
+            except httpx.TransportError:
+                time.sleep(0.05)
+        served.stop()
+        raise RuntimeError("the sandbox server did not start")
+
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """The server's request log from index `since`."""
+        r = httpx.get(
+            f"{self.url}/_sandbox/requests",
+            params={"since": since},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=60,
+        )
+        r.raise_for_status()
+        return list(r.json())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
