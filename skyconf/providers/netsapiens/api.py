@@ -81,7 +81,6 @@ class Api:
         json: Any = None,
         params: dict[str, Any] | None = None,
         missing_ok: bool = False,
-        ok_statuses: tuple[int, ...] = (),
         done_already: Callable[[], Awaitable[bool]] | None = None,
     ) -> Any:
         """Send one request with retries; returns the parsed JSON body (None when empty).
@@ -113,7 +112,7 @@ class Api:
                 with attempt:
                     if done_already is not None and attempt.num > 1 and await done_already():
                         return None
-                    return await self._once(method, path, json, params, missing_ok, ok_statuses)
+                    return await self._once(method, path, json, params, missing_ok)
         except _Retryable as exc:
             raise ApiError(method, path, exc.status, f"{exc} (gave up after retries)") from None
         except httpx.TransportError as exc:
@@ -130,7 +129,6 @@ class Api:
         json: Any,
         params: dict[str, Any] | None,
         missing_ok: bool,
-        ok_statuses: tuple[int, ...],
     ) -> Any:
         assert self._gate is not None
         async with self._gate:
@@ -141,7 +139,7 @@ class Api:
             raise _Retryable(response.status_code, _retry_after(response), _message(response))
         if response.status_code == 404 and missing_ok:
             return None
-        if response.status_code >= 400 and response.status_code not in ok_statuses:
+        if response.status_code >= 400:
             raise ApiError(method, path, response.status_code, _message(response))
         if not response.content:
             return None

@@ -133,11 +133,11 @@ class _EntryMapping(Mapping):
             await ctx.api.request("PUT", f"{scope.path(ctx)}/{target}", json=_content(ctx, change.key[1], fields))
             return
         await _write_at(ctx, scope, change.key[1], fields, target)
-        await ctx.api.request("DELETE", f"{scope.path(ctx)}/{change.meta['index']}", missing_ok=True)
+        await _drop(ctx, scope, change.meta["index"])
 
     async def delete(self, ctx: Context, change: Change) -> None:
         scope = self._scope(ctx, change)
-        await ctx.api.request("DELETE", f"{scope.path(ctx)}/{change.meta['index']}", missing_ok=True)
+        await _drop(ctx, scope, change.meta["index"])
 
 
 class MohFileMapping(_EntryMapping):
@@ -175,7 +175,7 @@ class _PlaylistMapping(Mapping):
             if have is None or key in rewritten or have.meta["index"] == target:
                 continue
             await _write_at(ctx, scope, key, have.fields, target)
-            await ctx.api.request("DELETE", f"{scope.path(ctx)}/{have.meta['index']}", missing_ok=True)
+            await _drop(ctx, scope, have.meta["index"])
 
 
 class MohPlaylistMapping(_PlaylistMapping):
@@ -227,6 +227,11 @@ def _content(ctx: Context, key: str, fields: dict[str, Any]) -> dict[str, Any]:
         "encoding": "audio/wav",
         "base64_file": base64.b64encode(data).decode("ascii"),
     }
+
+
+async def _drop(ctx: Context, scope: _Scope, index: object) -> None:
+    """Remove the entry at `index` (gone already counts as done: a retried delete)."""
+    await ctx.api.request("DELETE", f"{scope.path(ctx)}/{index}", missing_ok=True)
 
 
 def _rewritten(ctx: Context, scope: _Scope) -> set[str]:
