@@ -17,7 +17,8 @@ from typing import Any
 class Faults:
     """Fault configuration. All zero (the default) means a well-behaved server.
 
-    - ``latency_ms``: sleep before answering each vendor request.
+    - ``latency_ms``: time to answer each vendor request, counted from its arrival (the sandbox's own
+      work included, like a PBX with a fixed response time).
     - ``error_rate``: share of vendor requests answered 500 or 503 (half each, by the seeded draw).
     - ``error_after_write_share``: for writes, the share of those errors raised *after* the write was
       applied (a naive retry of a create then duplicates it or hits a 409).
