@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -15,6 +14,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from skyconf import eventloop
 from skyconf.apply import Outcome
 from skyconf.config import find_root
 from skyconf.errors import ConfigError, SkyconfError
@@ -113,7 +113,7 @@ def plan(
     routing_window: str | None,
 ) -> None:
     """Show what apply would change on the PBX."""
-    result, routing = asyncio.run(_plan(list(paths), pbx, out_file, routing_window))
+    result, routing = eventloop.run(_plan(list(paths), pbx, out_file, routing_window))
     _print_plan(result, fmt, routing)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
@@ -144,7 +144,7 @@ def apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool) -
     PATH is tenant folders, or one plan saved with `plan -o`: then apply refuses unless the live
     PBX and the YAML are still exactly what that plan was made from.
     """
-    failed = asyncio.run(_apply(list(paths), pbx, auto_approve, force))
+    failed = eventloop.run(_apply(list(paths), pbx, auto_approve, force))
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 
 

@@ -6,11 +6,11 @@ inside its body (for `friendly_errors` and the consoles), because `skyconf.cli` 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
 
+from skyconf import eventloop
 from skyconf.errors import display_path
 from skyconf.importer import ImportReport, import_tenant
 from skyconf.pipeline import Session, repo_root
@@ -41,7 +41,7 @@ def import_(pbx: str | None, domain: str | None, folder: Path, country: str | No
 
     @friendly_errors
     def run() -> None:
-        report = asyncio.run(_import(pbx, domain, folder, country))
+        report = eventloop.run(_import(pbx, domain, folder, country))
         for line in report_lines(report):
             out.print(line, markup=False, emoji=False)
 

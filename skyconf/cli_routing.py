@@ -6,7 +6,6 @@ not at import, so cli.py may import this module wherever it likes.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any, TypeVar, cast
 import click
 from rich.console import Console
 
+from skyconf import eventloop
 from skyconf.errors import SkyconfError, display_path
 from skyconf.model.timeframes import parse_local
 from skyconf.pipeline import Session, load_all, plan_tenants, repo_root
@@ -158,7 +158,7 @@ def _state(path: Path, desired: Desired, live: bool, pbx: str | None) -> tuple[S
         raise SkyconfError("--pbx only applies with --live")
     if not live:
         return desired.state, f"from the YAML in {display_path(path)}"
-    state = asyncio.run(_read_live(path, desired, pbx))
+    state = eventloop.run(_read_live(path, desired, pbx))
     return state, f"on the live PBX ({pbx or desired.tenant.tenant.pbx})"
 
 
