@@ -26,10 +26,9 @@ SWITCHES = {"do_not_disturb": "do-not-disturb", "call_screening": "call-screenin
 DEFAULT = "*"
 
 
-async def _rules_by_user(ctx: Context) -> dict[str, list[dict[str, Any]]]:
-    """Every managed user's rules in priority order (one list read per user per run, shared by both kinds)."""
-    lists = await ctx.user_lists("answerrules")
-    return {ext: sorted(rules, key=_priority) for ext, rules in lists.items()}
+def _in_order(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A user's rules in priority order (both kinds convert the same list, read once per run)."""
+    return sorted(rules, key=_priority)
 
 
 def _priority(rule: dict[str, Any]) -> tuple[int, str]:
@@ -41,11 +40,13 @@ class AnswerRuleMapping(Mapping):
     kind = "answer_rule"
 
     async def read(self, ctx: Context) -> list[Resource]:
-        return [
-            Resource(self.kind, (ext, str(rule["time-frame"])), rule_fields(ext, rule, ctx.country))
-            for ext, rules in (await _rules_by_user(ctx)).items()
-            for rule in rules
-        ]
+        return await ctx.per_user(
+            "answerrules",
+            lambda ext, rules: [
+                Resource(self.kind, (ext, str(rule["time-frame"])), rule_fields(ext, rule, ctx.country))
+                for rule in _in_order(rules)
+            ],
+        )
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
@@ -74,11 +75,14 @@ class AnswerRuleOrderMapping(Mapping):
     kind = "answer_rule_order"
 
     async def read(self, ctx: Context) -> list[Resource]:
-        return [
-            Resource(self.kind, (ext,), {"order": [str(r["time-frame"]) for r in rules]})
-            for ext, rules in (await _rules_by_user(ctx)).items()
-            if rules
-        ]
+        return await ctx.per_user(
+            "answerrules",
+            lambda ext, rules: (
+                [Resource(self.kind, (ext,), {"order": [str(r["time-frame"]) for r in _in_order(rules)]})]
+                if rules
+                else []
+            ),
+        )
 
     async def create(self, ctx: Context, change: Change) -> None:
         await self.update(ctx, change)

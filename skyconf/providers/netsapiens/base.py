@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import Api, segment
 from skyconf.resources import State
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,11 +40,18 @@ class Context:
         """Users whose parts (rules, frames, contacts...) are read: declared here and present live."""
         return sorted(k[0] for k in self.desired.keys("user") & self.live.keys("user"))
 
-    async def user_lists(self, suffix: str) -> dict[str, list[dict[str, Any]]]:
-        """One child list (`answerrules`, `timeframes`, ...) of every managed user, fetched concurrently."""
-        users = self.managed_users()
-        bodies = await asyncio.gather(*(self.api.get(f"{self.user_path(ext)}/{suffix}") for ext in users))
-        return {ext: list(body or []) for ext, body in zip(users, bodies, strict=True)}
+    async def per_user(
+        self, suffix: str, convert: Callable[[str, list[dict[str, Any]]], list[T]], users: list[str] | None = None
+    ) -> list[T]:
+        """`convert(ext, items)` over one child list (`answerrules`, `timeframes`, ...) of every managed
+        user (or of `users`), fetched concurrently. Each list is converted as soon as it arrives, so that
+        work overlaps the requests still in flight instead of following the last of them."""
+
+        async def one(ext: str) -> list[T]:
+            return convert(ext, list(await self.api.get(f"{self.user_path(ext)}/{suffix}") or []))
+
+        parts = await asyncio.gather(*(one(ext) for ext in (self.managed_users() if users is None else users)))
+        return [item for part in parts for item in part]
 
 
 class Mapping:

@@ -13,7 +13,6 @@ read first and the contact counts as made when one with its identity is there.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +59,7 @@ class _ContactMapping(Mapping):
         # Only users that declare contacts (or whose extra contacts are pruned) need their list read.
         wanted = {r.key[0] for r in ctx.desired.of_kind(self.kind)}
         users = [ext for ext in ctx.managed_users() if ext in wanted or ctx.prune.get(self.kind)]
-        lists = await asyncio.gather(*(ctx.api.get(f"{ctx.user_path(ext)}/contacts") for ext in users))
-        return [
-            r for ext, items in zip(users, lists, strict=True) for r in _resources(ctx, self.kind, (ext,), items or [])
-        ]
+        return await ctx.per_user("contacts", lambda ext, items: _resources(ctx, self.kind, (ext,), items), users)
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None

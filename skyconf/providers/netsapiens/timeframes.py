@@ -43,11 +43,9 @@ class _FrameMapping(Mapping):
                 _frame(self.kind, (str(f["timeframe-name"]),), f)
                 for f in await ctx.api.get(f"{ctx.base}/timeframes") or []
             ]
-        return [
-            _frame(self.kind, (ext, str(f["timeframe-name"])), f)
-            for ext, frames in (await ctx.user_lists("timeframes")).items()
-            for f in frames
-        ]
+        return await ctx.per_user(
+            "timeframes", lambda ext, frames: [_frame(self.kind, (ext, str(f["timeframe-name"])), f) for f in frames]
+        )
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
