@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -69,7 +70,37 @@ paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Pat
 pbx_option = click.option("--pbx", "pbx", help="Connection profile to use instead of each tenant's `pbx:`.")
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose listed commands are imported only when run (or listed by --help), so a plan does
+    not pay for importing the importer, the timeline renderer or the sandbox server."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "simulate": "skyconf.cli_routing:simulate",
+        "timeline": "skyconf.cli_routing:timeline",
+        "render": "skyconf.cli_phones:render",
+        "changed": "skyconf.cli_gitops:changed",
+        "fmt": "skyconf.cli_gitops:fmt",
+        "import": "skyconf.cli_import:import_",
+    },
+)
 @click.version_option(package_name="skyconf")
 @click.option("-v", "--verbose", is_flag=True, help="Log requests and retries to stderr.")
 def main(verbose: bool) -> None:
@@ -222,31 +253,11 @@ def schema(out_file: Path) -> None:
     out.print(f"wrote {out_file}", markup=False)
 
 
-@main.group()
+@main.group(cls=LazyGroup, lazy={"serve": "skyconf.sandbox.cli:serve"})
 def sandbox() -> None:
     """The built-in NetSapiens-compatible sandbox PBX."""
 
 
-def _attach_sandbox_commands() -> None:
-    from skyconf.sandbox.cli import serve
-
-    sandbox.add_command(serve)
-
-
-_attach_sandbox_commands()
-
-
-def _attach_commands() -> None:
-    from skyconf.cli_gitops import changed, fmt
-    from skyconf.cli_import import import_
-    from skyconf.cli_phones import render
-    from skyconf.cli_routing import simulate, timeline
-
-    for command in (simulate, timeline, render, changed, fmt, import_):
-        main.add_command(command)
-
-
-_attach_commands()
 
 
 def _print_plan(result: Plan, fmt: str, routing: dict[str, RoutingChanges] | None = None) -> None:

@@ -111,7 +111,7 @@ class Session:
         headers = {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {}
         timeout = httpx.Timeout(profile.timeout)
         if profile.url is None:
-            from skyconf.sandbox import create_app
+            from skyconf.sandbox.app import create_app
 
             assert profile.sandbox_db is not None
             log = self.sandbox_logs.setdefault(profile.name, RequestLog(record_bodies=self.record_bodies))

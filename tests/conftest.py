@@ -64,7 +64,7 @@ def portal_edit(method: str, path: str, body: object = None) -> httpx.Response:
     import os
 
     from skyconf.config import SANDBOX_TOKEN
-    from skyconf.sandbox import create_app
+    from skyconf.sandbox.app import create_app
 
     async def send() -> httpx.Response:
         app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])

@@ -14,7 +14,7 @@ from skyconf.plan import diff
 from skyconf.providers.netsapiens import NetSapiensTenant
 from skyconf.providers.netsapiens.api import Api
 from skyconf.resolve import resolve
-from skyconf.sandbox import create_app
+from skyconf.sandbox.app import create_app
 from skyconf.sandbox.faults import Faults
 from skyconf.sandbox.log import RequestLog
 from tests.conformance.openapi_check import SpecChecker

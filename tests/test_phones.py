@@ -26,7 +26,7 @@ DOMAIN = "acme.example.com"
 async def sandbox(method: str, path: str, body: object = None) -> httpx.Response:
     """The embedded sandbox's API, as the portal would use it (for async tests; see portal_edit)."""
     from skyconf.config import SANDBOX_TOKEN
-    from skyconf.sandbox import create_app
+    from skyconf.sandbox.app import create_app
 
     app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])
     async with httpx.AsyncClient(

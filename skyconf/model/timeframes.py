@@ -12,7 +12,6 @@ import datetime as dt
 import re
 from typing import Annotated, Any, TypeVar
 
-import holidays as holidays_lib
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from skyconf.model.base import Strict
@@ -130,6 +129,8 @@ class Holidays(Strict):
 
     @model_validator(mode="after")
     def _known(self) -> Holidays:
+        import holidays as holidays_lib  # a tenth of a second to import; only tenants with holidays pay it
+
         try:
             holidays_lib.country_holidays(self.country, subdiv=self.subdivision, years=2026)
         except NotImplementedError:
@@ -139,6 +140,8 @@ class Holidays(Strict):
         return self
 
     def days(self, default_years: list[int]) -> list[tuple[dt.date, str]]:
+        import holidays as holidays_lib
+
         table = holidays_lib.country_holidays(
             self.country, subdiv=self.subdivision, years=self.years or default_years, observed=True
         )

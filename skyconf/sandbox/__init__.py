@@ -3,10 +3,7 @@
 Embed it with ``httpx.AsyncClient(transport=httpx.ASGITransport(app))`` or serve it with uvicorn
 (``skyconf sandbox serve``). It speaks the vendor's paths under ``/ns-api/v2``, field names, value
 formats and status codes, records every request, and can inject deterministic faults.
+
+The package itself imports nothing, so code that needs only the request log (every plan does)
+does not load Starlette: `create_app` is in `skyconf.sandbox.app`.
 """
-
-from skyconf.sandbox.app import create_app
-from skyconf.sandbox.faults import Faults
-from skyconf.sandbox.log import Exchange, RequestLog
-
-__all__ = ["Exchange", "Faults", "RequestLog", "create_app"]

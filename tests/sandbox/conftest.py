@@ -8,7 +8,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from skyconf.sandbox import RequestLog, create_app
+from skyconf.sandbox.app import create_app
+from skyconf.sandbox.log import RequestLog
 
 from .helpers import AUTH, BASE, TOKEN, UNSCOPED_TOKEN
 

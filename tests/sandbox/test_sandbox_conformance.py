@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from skyconf.sandbox import RequestLog
+from skyconf.sandbox.log import RequestLog
 
 
 def _checker_module() -> Any:

@@ -7,8 +7,9 @@ import time
 import httpx
 import pytest
 
-from skyconf.sandbox import Faults, RequestLog, create_app
-from skyconf.sandbox.faults import FaultInjector
+from skyconf.sandbox.app import create_app
+from skyconf.sandbox.faults import FaultInjector, Faults
+from skyconf.sandbox.log import RequestLog
 
 from .helpers import BASE, user_body
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from skyconf.sandbox import Exchange, RequestLog, create_app
+from skyconf.sandbox.app import create_app
+from skyconf.sandbox.log import Exchange, RequestLog
 
 from .helpers import BASE, make_user, user_body
 

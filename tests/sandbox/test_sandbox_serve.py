@@ -12,8 +12,9 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
-from skyconf.sandbox import Faults, create_app
+from skyconf.sandbox.app import create_app
 from skyconf.sandbox.cli import serve
+from skyconf.sandbox.faults import Faults
 
 from .helpers import user_body
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
-from skyconf.sandbox import create_app
+from skyconf.sandbox.app import create_app
 
 from .helpers import BASE, UNSCOPED_TOKEN, make_user, user_body
 
