@@ -15,6 +15,7 @@ naming the template's file and line.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 import zoneinfo
@@ -90,6 +91,8 @@ class PhoneRenderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            # A renderer lives for one run: no need to stat every template again for each phone.
+            auto_reload=False,
         )
         self.env.globals["fail"] = _fail
 
@@ -297,8 +300,11 @@ def _hours_text(seconds: int) -> str:
     return f"{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
 
 
+@functools.lru_cache(maxsize=64)
 def zone_info(name: str) -> dict[str, Any]:
-    """What phone templates need about a time zone: standard offset, POSIX rule, daylight-saving dates."""
+    """What phone templates need about a time zone: standard offset, POSIX rule, daylight-saving dates.
+    Cached (every phone of a tenant asks for the same zone, and it reads the zone's file), so the
+    answer is shared: read it, never change it (render contexts are copied by one_line)."""
     zone = zoneinfo.ZoneInfo(name)
     posix = posix_tz(name)
     m = _POSIX.match(posix) if posix else None
