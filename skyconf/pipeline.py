@@ -127,8 +127,11 @@ class Session:
             # One TLS context for all lanes: building one takes ~16 ms (it loads the CA bundle).
             options |= {"base_url": profile.url, "verify": httpx.create_ssl_context(verify=profile.verify_tls)}
         lanes = [httpx.AsyncClient(**options) for _ in range(profile.concurrency)]
-        for lane in lanes:
-            self.stack.push_async_callback(lane.aclose)
+
+        async def close() -> None:
+            await asyncio.gather(*(lane.aclose() for lane in lanes))
+
+        self.stack.push_async_callback(close)
         return lanes
 
     def plan_key(self) -> bytes:
