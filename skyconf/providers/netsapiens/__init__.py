@@ -22,7 +22,7 @@ from skyconf.providers.netsapiens.queues import CallQueueMapping
 from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
 from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
 from skyconf.resolve import Desired
-from skyconf.resources import KINDS, State, dependency_levels
+from skyconf.resources import KINDS, State
 
 MAPPINGS: dict[str, Mapping] = {
     m.kind: m
@@ -59,22 +59,22 @@ class NetSapiensTenant:
         )
 
     async def read(self) -> State:
-        """Live state: each kind is read as soon as the kinds it depends on are (a user's parts once the
-        users are known), all others concurrently. No level waits for the slowest kind of the level
-        before it: answer rules are read while contacts still are."""
+        """Live state, every kind concurrently. What a read needs of other kinds is which of their
+        owners exist live (a user's rules are read for the users present), so a kind with an owner
+        waits for its owner kind's read and nothing else; the rest start at once."""
         self.ctx.live = State()
         reads: dict[str, asyncio.Future[None]] = {}
 
         async def read_kind(name: str) -> None:
-            await asyncio.gather(*(reads[d] for d in KINDS[name].depends_on if d in reads))
+            owner = KINDS[name].owner_kind
+            if owner is not None:
+                await reads[owner]
             if self._in_scope(name):
                 for resource in await MAPPINGS[name].read(self.ctx):
                     self.ctx.live.add(resource)
 
-        levels = dependency_levels()
-        # Kinds without an owner are started first, so their few requests are not queued behind
-        # a thousand per-user ones.
-        for name in sorted(KINDS, key=lambda n: (levels[n], KINDS[n].owner_kind is not None)):
+        # Owners first, so their few requests are not queued behind a thousand per-user ones.
+        for name in sorted(KINDS, key=lambda n: KINDS[n].owner_kind is not None):
             reads[name] = asyncio.ensure_future(read_kind(name))
         try:
             await asyncio.gather(*reads.values())
