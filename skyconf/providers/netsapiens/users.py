@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from skyconf.plan import Change
@@ -73,17 +74,22 @@ class UserMapping(Mapping):
     kind = "user"
 
     async def read(self, ctx: Context) -> list[Resource]:
-        out: list[Resource] = []
-        start = 0
-        while True:
-            page = await ctx.api.get(f"{ctx.base}/users", {"start": start, "limit": PAGE}) or []
-            for item in page:
-                if str(item.get("service-code", "")).startswith("system-"):
-                    continue  # hidden system users (conference bridges, queues...) are not people
-                out.append(Resource("user", (str(item["user"]),), _user_fields(item, ctx.country)))
-            if len(page) < PAGE:
-                return out
-            start += PAGE
+        """All pages of the users list. The declared users predict how many pages there are, so those
+        are asked for together; further pages follow one at a time while pages come back full."""
+
+        async def page(n: int) -> list[dict[str, Any]]:
+            return list(await ctx.api.get(f"{ctx.base}/users", {"start": n * PAGE, "limit": PAGE}) or [])
+
+        pages = list(await asyncio.gather(*(page(n) for n in range(len(ctx.desired.keys("user")) // PAGE + 1))))
+        while len(pages[-1]) == PAGE:
+            pages.append(await page(len(pages)))
+        return [
+            Resource("user", (str(item["user"]),), _user_fields(item, ctx.country))
+            for items in pages
+            for item in items
+            # hidden system users (conference bridges, queues...) are not people
+            if not str(item.get("service-code", "")).startswith("system-")
+        ]
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
