@@ -20,6 +20,8 @@ CONFIG_FILE = "skyconf.yaml"
 SANDBOX = "sandbox"
 SANDBOX_TOKEN = "sandbox-token"
 SANDBOX_DB_ENV = "SKYCONF_SANDBOX_DB"
+# Requests in flight at once against one PBX, unless its profile says otherwise.
+DEFAULT_CONCURRENCY = 8
 
 
 class ProfileConfig(Strict):
@@ -28,7 +30,7 @@ class ProfileConfig(Strict):
     # Name of the environment variable holding the API key (the key itself never goes in a file).
     api_key_env: str | None = None
     # Requests in flight at once against this PBX.
-    concurrency: int = Field(8, ge=1, le=64)
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=1, le=64)
     # Seconds before a request times out (then it is retried).
     timeout: float = Field(30.0, gt=0)
     # Verify the server's TLS certificate; turn off only for a lab PBX.
@@ -44,7 +46,7 @@ class Profile:
     name: str
     url: str | None  # None: the embedded sandbox
     api_key: str | None
-    concurrency: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
     timeout: float = 30.0
     verify_tls: bool = True
     sandbox_db: Path | None = None
