@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 import uvicorn
 
@@ -43,4 +45,9 @@ def serve(host: str, port: int, db: str, tokens: tuple[str, ...], faults_text: s
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
     app = create_app(db, tokens, faults=faults, log=RequestLog(record_bodies=record_bodies))
     click.echo(f"skyconf sandbox listening on http://{host}:{port}{PREFIX} (db: {db})")
+    # The request log grows with every request and none of it is garbage; once it held a few thousand
+    # entries, the cyclic collector's full passes over it held every answer back by tens of ms (a
+    # benchmark plan after a cold apply: 9.8 s, 9.3 s without them). Young objects are still collected.
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 2**31 - 1)
     uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
