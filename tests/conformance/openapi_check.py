@@ -79,6 +79,10 @@ RELAXATIONS: Final[Mapping[str, str]] = MappingProxyType(
         # the others; API-NOTES section 5 tells the client to send both. The undeclared twin is allowed
         # when the other spelling is declared.
         "update-only-spelling": "`update_only` and `update-only` are accepted for each other",
+        # The vendor's own guide ("Pagination and API data", docs.ns-api.com) says every list GET takes
+        # START and LIMIT; the spec declares only `limit` on some lists (the phone lists). Where `limit`
+        # is declared, `start` is accepted and checked against the Start schema.
+        "list-start": "`start` is accepted on list GETs that declare `limit`",
     }
 )
 
@@ -492,6 +496,9 @@ class SpecChecker:
                 problems += self._value_problems(op, index, param, f"path parameter {name!r}", value)
         for name, raw in query.items():
             if ("query", name) not in declared:
+                if name == "start" and ("query", "limit") in declared and self._on("list-start"):
+                    problems += self._start_problems(raw)
+                    continue
                 problems.append(_Problem(f"unknown query parameter {name!r}", 1))
                 continue
             index, param = declared[("query", name)]
@@ -502,6 +509,11 @@ class SpecChecker:
             if where == "query" and param.get("required") and name not in query:
                 problems.append(_Problem(f"missing required query parameter {name!r}"))
         return problems
+
+    def _start_problems(self, raw: Any) -> list[_Problem]:
+        """`start` where the spec omits it: a whole number >= 0, as its Start schema says."""
+        text = str(raw[0] if isinstance(raw, list | tuple) else raw)
+        return [] if text.isdigit() else [_Problem(f"query parameter 'start': {text!r} is not a whole number >= 0")]
 
     def _value_problems(
         self, op: Operation, index: int, param: Mapping[str, Any], what: str, raw: Any

@@ -12,8 +12,10 @@ What the PBX stores for a `phone` resource:
 POST, PUT and DELETE carry the MAC in the body. The spec marks nearly every NdpPhone field required,
 so writes send a full record: a create fills the fields skyconf does not manage with neutral values
 and the model's capabilities; an update or delete sends back the live record as read, with the
-managed fields replaced. The list takes `limit` only (max 1000): in larger domains the declared phones
-beyond it are read one by one.
+managed fields replaced. The list is read in pages of 1,000 with `start` and `limit`: the spec declares
+only `limit` on it, but the vendor's guide ("Pagination and API data", docs.ns-api.com) says every
+list GET takes both. A server that ignores `start` answers every page with the first: then the
+declared phones beyond the first 1,000 are read one by one.
 
 At plan time the desired models are also checked against the PBX's supported models
 (`GET /phones/models`); a model the PBX does not list is an input error naming the phone's line.
@@ -23,6 +25,7 @@ When the PBX does not let the key read that list (403/404), the check is skipped
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from typing import Any
 
@@ -101,6 +104,10 @@ RECORD_FIELDS = frozenset(
 )
 
 
+def _mac(item: dict[str, Any]) -> str:
+    return str(item.get(MAC) or "").replace(":", "").replace("-", "").lower()
+
+
 def extension_of(uri: Any) -> str | None:
     """`sip:101@acme.example` -> `101`."""
     text = str(uri or "").strip()
@@ -126,21 +133,43 @@ class PhoneMapping(Mapping):
 
     async def read(self, ctx: Context) -> list[Resource]:
         await self._check_models(ctx)
-        items = list(await ctx.api.get(f"{ctx.base}/phones", {"limit": LIST_LIMIT}) or [])
-        if len(items) >= LIST_LIMIT:
-            items += await self._beyond_the_list(ctx, items)
         out: list[Resource] = []
-        for item in items:
-            mac = str(item.get(MAC) or "").replace(":", "").replace("-", "").lower()
+        for item in await self._listed(ctx):
+            mac = _mac(item)
             if len(mac) != 12:
                 continue
             out.append(Resource(self.kind, (mac,), phone_fields(item), meta={"record": item}))
         return out
 
+    async def _listed(self, ctx: Context) -> list[dict[str, Any]]:
+        """Every page of the domain's phones. The declared phones predict how many pages there are,
+        so those are asked for together; further pages follow while pages come back full."""
+
+        async def page(n: int) -> list[dict[str, Any]]:
+            params = {"start": n * LIST_LIMIT, "limit": LIST_LIMIT}
+            return list(await ctx.api.get(f"{ctx.base}/phones", params) or [])
+
+        pages = list(
+            await asyncio.gather(*(page(n) for n in range(len(ctx.desired.keys(self.kind)) // LIST_LIMIT + 1)))
+        )
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for n in itertools.count():
+            if n == len(pages):
+                pages.append(await page(n))
+            macs = {_mac(item) for item in pages[n]}
+            if macs & seen:  # a page repeats an earlier one: the server ignores `start`
+                return items + await self._beyond_the_list(ctx, items)
+            seen |= macs
+            items += pages[n]
+            if len(pages[n]) < LIST_LIMIT:
+                return items
+        raise AssertionError("unreachable")
+
     async def _beyond_the_list(self, ctx: Context, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The list stops at 1,000 phones and has no paging: the declared phones it left out are read
-        one by one (a domain's undeclared phones beyond it stay unseen, so they cannot be pruned)."""
-        seen = {str(item.get(MAC) or "").replace(":", "").replace("-", "").lower() for item in listed}
+        """For a server that does not page the phone list: the declared phones the first page left out
+        are read one by one (undeclared phones beyond it stay unseen, so they cannot be pruned)."""
+        seen = {_mac(item) for item in listed}
         missing = [key[0] for key in ctx.desired.keys(self.kind) if key[0] not in seen]
         found = await asyncio.gather(
             *(ctx.api.get(f"{ctx.base}/phones/{segment(mac)}", missing_ok=True) for mac in missing)
