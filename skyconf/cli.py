@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -24,9 +24,11 @@ from skyconf.plan import Plan
 from skyconf.render.markdown import render_markdown
 from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
-from skyconf.routing_window import RoutingChanges, routing_changes
 from skyconf.saved import check_saved, read_saved
 from skyconf.schema import SCHEMA_PATH, schema_text
+
+if TYPE_CHECKING:  # the routing modules load only for --routing-window
+    from skyconf.routing_window import RoutingChanges
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -159,7 +161,11 @@ async def _plan(
         result = whole_plan(runs)
         if out_file:
             out_file.write_text(json.dumps(plan_document(result, session.plan_key()), indent=2) + "\n")
-    routing = {r.plan.tenant: routing_changes(r, routing_window) for r in runs} if routing_window else {}
+    routing: dict[str, RoutingChanges] = {}
+    if routing_window:
+        from skyconf.routing_window import routing_changes
+
+        routing = {r.plan.tenant: routing_changes(r, routing_window) for r in runs}
     return result, routing
 
 

@@ -194,6 +194,10 @@ def fingerprint(live: State, secret_key: bytes) -> str:
     h = hashlib.sha256()
     for (kind_name, key), res in sorted(live.resources.items()):
         secrets = KINDS[kind_name].secret_fields
-        fields = {k: (secret_digest(secret_key, v) if k in secrets else v) for k, v in res.fields.items()}
+        fields = (
+            {k: (secret_digest(secret_key, v) if k in secrets else v) for k, v in res.fields.items()}
+            if secrets
+            else res.fields
+        )
         h.update(canonical_json([kind_name, list(key), fields]).encode())
     return h.hexdigest()
