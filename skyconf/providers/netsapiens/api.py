@@ -56,9 +56,9 @@ class Api:
     idle lane, so at most len(lanes) requests are in flight (the profile's `concurrency`).
 
     Lanes rather than one client with a pool of connections: httpcore's pool can hand two waiting
-    requests the same idle connection, and the loser waits for the next connection to come free. In a
-    1,000-user plan that happened to more than half of the requests (counted), besides the pool
-    re-examining every connection on each request.
+    requests the same idle connection, and the loser is queued again (1,761 times in the 3,006
+    requests of a 1,000-user plan), with the pool re-examining every connection each time. With
+    lanes the client spends about a tenth less CPU per request (measured with 8 in flight).
     """
 
     lanes: list[httpx.AsyncClient]
