@@ -174,7 +174,7 @@ async def plan_tenants(session: Session, desired: list[Desired]) -> list[TenantR
             session.pbx_override or t.tenant.pbx,
             changes,
             unmanaged,
-            fingerprint(live, key),
+            lambda: fingerprint(live, key),
             _relative(t.folder, session.root),
             check_limits(changes, live, d.limits),
             owner_fields(changes, d.state, live),

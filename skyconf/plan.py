@@ -6,10 +6,11 @@ prune default (or the tenant's override), grouping from its owner kind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -57,13 +58,19 @@ class TenantPlan:
     changes: list[Change]
     # Live objects of kinds the tenant does not prune and that its YAML does not mention.
     unmanaged: dict[str, int] = field(default_factory=dict)
-    fingerprint: str = ""
+    # Computes the digest of the live state the plan was computed against. Only saved plans and JSON
+    # output use it, so it is computed when first asked for (a 1,000-user tenant: ~0.06 s).
+    fingerprint_of: Callable[[], str] = field(default=lambda: "", repr=False, compare=False)
     # The tenant folder, relative to the repository root (saved plans find their YAML again by it).
     folder: str = ""
     # Safety limits this plan exceeds; apply refuses it unless forced.
     violations: list[str] = field(default_factory=list)
     # Fields of the objects changes are grouped under (a user whose rules change), to name them.
     owners: dict[tuple[str, Key], Fields] = field(default_factory=dict)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        return self.fingerprint_of()
 
     @property
     def counts(self) -> dict[str, int]:
