@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,32 @@ class Context:
     def managed_users(self) -> list[str]:
         """Users whose parts (rules, frames, contacts...) are read: declared here and present live."""
         return sorted(k[0] for k in self.desired.keys("user") & self.live.keys("user"))
+
+    async def pages(
+        self, path: str, size: int, expected: int, ident: Callable[[dict[str, Any]], str]
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Every item of a list read in pages (`start`, `limit` = size). The `expected` first pages
+        (what the declared objects predict) are asked for together, further ones while pages come
+        back full. Returns (items, complete); complete is False when the server ignores `start`
+        (a page repeats items of an earlier one), and the items are then those of the first page."""
+
+        async def page(n: int) -> list[dict[str, Any]]:
+            return list(await self.api.get(path, {"start": n * size, "limit": size}) or [])
+
+        pages = list(await asyncio.gather(*(page(n) for n in range(max(expected, 1)))))
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for n in itertools.count():
+            if n == len(pages):
+                pages.append(await page(n))
+            idents = {ident(item) for item in pages[n]}
+            if idents & seen:
+                return items, False
+            seen |= idents
+            items += pages[n]
+            if len(pages[n]) < size:
+                return items, True
+        raise AssertionError("unreachable")
 
     async def per_user(
         self, suffix: str, convert: Callable[[str, list[dict[str, Any]]], list[T]], users: list[str] | None = None

@@ -25,7 +25,6 @@ When the PBX does not let the key read that list (403/404), the check is skipped
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from typing import Any
 
@@ -142,29 +141,9 @@ class PhoneMapping(Mapping):
         return out
 
     async def _listed(self, ctx: Context) -> list[dict[str, Any]]:
-        """Every page of the domain's phones. The declared phones predict how many pages there are,
-        so those are asked for together; further pages follow while pages come back full."""
-
-        async def page(n: int) -> list[dict[str, Any]]:
-            params = {"start": n * LIST_LIMIT, "limit": LIST_LIMIT}
-            return list(await ctx.api.get(f"{ctx.base}/phones", params) or [])
-
-        pages = list(
-            await asyncio.gather(*(page(n) for n in range(len(ctx.desired.keys(self.kind)) // LIST_LIMIT + 1)))
-        )
-        items: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for n in itertools.count():
-            if n == len(pages):
-                pages.append(await page(n))
-            macs = {_mac(item) for item in pages[n]}
-            if macs & seen:  # a page repeats an earlier one: the server ignores `start`
-                return items + await self._beyond_the_list(ctx, items)
-            seen |= macs
-            items += pages[n]
-            if len(pages[n]) < LIST_LIMIT:
-                return items
-        raise AssertionError("unreachable")
+        expected = len(ctx.desired.keys(self.kind)) // LIST_LIMIT + 1
+        items, complete = await ctx.pages(f"{ctx.base}/phones", LIST_LIMIT, expected, _mac)
+        return items if complete else items + await self._beyond_the_list(ctx, items)
 
     async def _beyond_the_list(self, ctx: Context, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """For a server that does not page the phone list: the declared phones the first page left out

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
+from skyconf.errors import PbxError
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
@@ -74,18 +74,12 @@ class UserMapping(Mapping):
     kind = "user"
 
     async def read(self, ctx: Context) -> list[Resource]:
-        """All pages of the users list. The declared users predict how many pages there are, so those
-        are asked for together; further pages follow one at a time while pages come back full."""
-
-        async def page(n: int) -> list[dict[str, Any]]:
-            return list(await ctx.api.get(f"{ctx.base}/users", {"start": n * PAGE, "limit": PAGE}) or [])
-
-        pages = list(await asyncio.gather(*(page(n) for n in range(len(ctx.desired.keys("user")) // PAGE + 1))))
-        while len(pages[-1]) == PAGE:
-            pages.append(await page(len(pages)))
+        expected = len(ctx.desired.keys("user")) // PAGE + 1
+        items, complete = await ctx.pages(f"{ctx.base}/users", PAGE, expected, lambda item: str(item.get("user")))
+        if not complete:
+            raise PbxError(f"the PBX ignores `start` on {ctx.base}/users: users beyond the first {PAGE} cannot be read")
         return [
             Resource("user", (str(item["user"]),), _user_fields(item, ctx.country))
-            for items in pages
             for item in items
             # hidden system users (conference bridges, queues...) are not people
             if not str(item.get("service-code", "")).startswith("system-")
