@@ -61,13 +61,9 @@ class IgnoresStart(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-def test_without_paging_the_phones_beyond_the_first_page_are_read_one_by_one(
-    workspace: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert run("apply", "tenants/", "--auto-approve").exit_code == 0
-    monkeypatch.setattr(phones, "LIST_LIMIT", 2)
+def read_without_paging(workspace: Path, log: RequestLog | None = None) -> State:
+    """The example tenant's live state, read from the embedded sandbox through IgnoresStart."""
     desired = resolve(load_tenant(workspace / "tenants" / "example"))
-    log = RequestLog()
     app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN], log=log)
 
     async def read() -> State:
@@ -78,7 +74,17 @@ def test_without_paging_the_phones_beyond_the_first_page_are_read_one_by_one(
         ) as client:
             return await NetSapiensTenant(Api([client]), desired).read()
 
-    live = asyncio.run(read())
+    return asyncio.run(read())
+
+
+def test_without_paging_the_phones_beyond_the_first_page_are_read_one_by_one(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("apply", "tenants/", "--auto-approve").exit_code == 0
+    monkeypatch.setattr(phones, "LIST_LIMIT", 2)
+    log = RequestLog()
+    live = read_without_paging(workspace, log)
+    desired = resolve(load_tenant(workspace / "tenants" / "example"))
     assert diff(desired.state, live, desired.prune)[0] == []  # all three phones were found
     exchanges = [{"method": e.method, "path": e.path, "query": e.query} for e in log.exchanges]
     # Both list pages came back the same (the first); the third phone was then read on its own.

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
 
-from skyconf.config import SANDBOX_TOKEN
 from skyconf.errors import PbxError
-from skyconf.load import load_tenant
-from skyconf.providers.netsapiens import NetSapiensTenant, users
-from skyconf.providers.netsapiens.api import Api
-from skyconf.resolve import resolve
-from skyconf.sandbox.app import create_app
+from skyconf.providers.netsapiens import users
 from skyconf.sandbox.process import ServedSandbox
 from tests.conftest import run
 from tests.test_faults import use_served
-from tests.test_phones_many import IgnoresStart
+from tests.test_phones_many import read_without_paging
 
 
 def test_users_list_pages_are_each_read_once_beyond_the_declared_users(
@@ -65,16 +58,5 @@ def test_a_pbx_that_ignores_start_on_the_users_list_is_one_clear_error(
     first page would plan to create users who exist."""
     assert run("apply", "tenants/", "--auto-approve").exit_code == 0
     monkeypatch.setattr(users, "PAGE", 2)  # 4 users: the first page is full
-    desired = resolve(load_tenant(workspace / "tenants" / "example"))
-    app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])
-
-    async def read() -> None:
-        async with httpx.AsyncClient(
-            transport=IgnoresStart(httpx.ASGITransport(app=app)),
-            base_url="http://sandbox/ns-api/v2",
-            headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
-        ) as client:
-            await NetSapiensTenant(Api([client]), desired).read()
-
     with pytest.raises(PbxError, match=r"ignores `start` on /domains/acme.example.com/users"):
-        asyncio.run(read())
+        read_without_paging(workspace)
