@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from skyconf.plan import Change
-from skyconf.providers.netsapiens.api import ApiError, segment
+from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
 from skyconf.providers.netsapiens.targets import decode_sim_ring, decode_target, encode_sim_ring, encode_target
 from skyconf.resources import Resource
@@ -52,11 +52,7 @@ class AnswerRuleMapping(Mapping):
         assert change.after is not None
         ext, frame = change.key
         body = {"synchronous": "yes", "time-frame": frame, **rule_body(ext, change.after)}
-        try:
-            await ctx.api.request("POST", f"{ctx.user_path(ext)}/answerrules", json=body)
-        except ApiError as exc:
-            if exc.status != 409:
-                raise
+        if not await ctx.api.post_new(f"{ctx.user_path(ext)}/answerrules", body):
             await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:

@@ -142,6 +142,17 @@ class Api:
             ) from None
         raise AssertionError("unreachable")
 
+    async def post_new(self, path: str, body: Any) -> bool:
+        """POST a new object; False when the PBX answers 409 because it exists already (made by an
+        earlier attempt whose answer was lost, usually), for the caller to update it instead."""
+        try:
+            await self.request("POST", path, json=body)
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            return False
+        return True
+
     async def _once(
         self,
         method: str,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from skyconf.plan import Change
-from skyconf.providers.netsapiens.api import ApiError, segment
+from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
 from skyconf.resources import Resource
 
@@ -42,12 +42,8 @@ class ConferenceMapping(Mapping):
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
         body = [{"aor": f"sip:{change.key[0]}@{ctx.domain}", **_body(change.after)}]
-        try:
-            await ctx.api.request("POST", f"{ctx.base}/conferences", json=body)
-        except ApiError as exc:
-            if exc.status != 409:
-                raise
-            await self.update(ctx, change)  # made by an earlier attempt whose answer was lost
+        if not await ctx.api.post_new(f"{ctx.base}/conferences", body):
+            await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:
         assert change.after is not None

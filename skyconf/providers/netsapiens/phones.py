@@ -234,17 +234,11 @@ class PhoneMapping(Mapping):
                     record[name] = pbx_model[capability]
             if str(pbx_model.get("fxs", "")).isdigit():
                 record["device-models-fxs-support-enabled"] = int(pbx_model["fxs"])
-        try:
-            await ctx.api.request("POST", f"{ctx.base}/phones", json=await self._body(ctx, change, record))
-        except ApiError as exc:
-            if exc.status != 409:
-                raise
+        if not await ctx.api.post_new(f"{ctx.base}/phones", await self._body(ctx, change, record)):
             # Made by an earlier attempt whose answer was lost, or owned by another domain.
             live = await ctx.api.request("GET", f"{ctx.base}/phones/{segment(mac)}", missing_ok=True)
             if not isinstance(live, dict):
-                raise ApiError(
-                    "POST", f"{ctx.base}/phones", 409, f"MAC {mac} is registered to another domain"
-                ) from None
+                raise ApiError("POST", f"{ctx.base}/phones", 409, f"MAC {mac} is registered to another domain")
             await self._put(ctx, change, live)
 
     async def update(self, ctx: Context, change: Change) -> None:

@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from skyconf.plan import Change
-from skyconf.providers.netsapiens.api import ApiError, segment
+from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping
 from skyconf.resources import Resource
 
@@ -61,14 +61,10 @@ class CallQueueMapping(Mapping):
         assert change.after is not None
         ext = change.key[0]
         body = {"synchronous": "yes", "callqueue": ext, "domain": ctx.domain, **_body(change.after)}
-        try:
-            await ctx.api.request("POST", f"{ctx.base}/callqueues", json=body)
-        except ApiError as exc:
-            if exc.status != 409:
-                raise
-            await self.update(ctx, change)  # made by an earlier attempt whose answer was lost
-            return
-        await self._set_agents(ctx, ext, [], change.after.get("agents"))
+        if await ctx.api.post_new(f"{ctx.base}/callqueues", body):
+            await self._set_agents(ctx, ext, [], change.after.get("agents"))
+        else:
+            await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
@@ -93,11 +89,7 @@ class CallQueueMapping(Mapping):
             agent_id = self._agent_id(ctx, agent)
             if agent not in have:
                 body = {"synchronous": "yes", "callqueue-agent-id": agent_id, ORDINAL: position}
-                try:
-                    await ctx.api.request("POST", path, json=body)
-                except ApiError as exc:
-                    if exc.status != 409:
-                        raise
+                if not await ctx.api.post_new(path, body):
                     await ctx.api.request("PUT", f"{path}/{segment(agent_id)}", json={ORDINAL: position})
             elif have.index(agent) + 1 != position:
                 await ctx.api.request("PUT", f"{path}/{segment(agent_id)}", json={ORDINAL: position})

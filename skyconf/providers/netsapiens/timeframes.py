@@ -51,11 +51,7 @@ class _FrameMapping(Mapping):
         assert change.after is not None
         kind, arrays = wire_entries(change.after)
         body = {"synchronous": "yes", "timeframe-name": change.key[-1], "timeframe-type": kind, **arrays}
-        try:
-            await ctx.api.request("POST", self._prefix(ctx, change.key), json=body)
-        except ApiError as exc:
-            if exc.status != 409:
-                raise
+        if not await ctx.api.post_new(self._prefix(ctx, change.key), body):
             await self._replace_existing(ctx, change)
 
     async def _replace_existing(self, ctx: Context, change: Change) -> None:

@@ -94,12 +94,7 @@ class UserMapping(Mapping):
             "user-scope": "Basic User",
             **_user_body(change.after),
         }
-        try:
-            await ctx.api.request("POST", f"{ctx.base}/users", json=body)
-        except ApiError as exc:
-            if exc.status != 409:
-                raise
-            # Already there (an earlier attempt went through before the connection failed): update it.
+        if not await ctx.api.post_new(f"{ctx.base}/users", body):
             await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:
