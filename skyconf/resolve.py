@@ -21,7 +21,7 @@ from skyconf.model.contacts import contact_resources
 from skyconf.model.moh import moh_resources, moh_settings
 from skyconf.model.phones import phone_resources
 from skyconf.model.queues import queue_resources
-from skyconf.model.rules import DEFAULT_RULE, FORWARD_OPTIONS, AnsweringRule
+from skyconf.model.rules import DEFAULT_RULE, AnsweringRule, fields_of
 from skyconf.model.targets import TARGET_KINDS, USER_TARGETS, TargetError, parse_target
 from skyconf.model.tenant import PRUNABLE, Tenant
 from skyconf.model.users import Profile, User, user_settings
@@ -237,36 +237,23 @@ def _user(ctx: _Context, ext: str, user: User, domain_priorities: dict[int, str]
 def _rule_fields(
     ctx: _Context, ext: str, rule: AnsweringRule, path: Path_, needs: set[tuple[str, Key]]
 ) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "enabled": rule.enabled,
-        "do_not_disturb": rule.do_not_disturb,
-        "call_screening": rule.call_screening,
-    }
-    for option in FORWARD_OPTIONS:
-        text = getattr(rule, option)
-        fields[option] = _target(ctx, ext, text, (*path, option), needs) if text else None
-    sim = rule.simultaneous_ring
-    if sim is None:
-        fields["simultaneous_ring"] = None
-    else:
-        ring: list[str] = []
-        for i, text in enumerate(sim.ring):
+    def forward(option: str, text: str) -> str | None:
+        return _target(ctx, ext, text, (*path, option), needs)
+
+    def ring(texts: list[str]) -> list[str]:
+        out: list[str] = []
+        for i, text in enumerate(texts):
             ipath = (*path, "simultaneous_ring", "ring", i)
             target = _target(ctx, ext, text, ipath, needs, ring_list=True)
-            if target and target in ring:
+            if target and target in out:
                 ctx.fail(ipath, f"'{text}' is listed twice")
             if target == f"handset:{ext}":
                 ctx.fail(ipath, "the user's own handset: use include_extension: true instead")
             if target:
-                ring.append(target)
-        fields["simultaneous_ring"] = {
-            "ring": ring,
-            "include_extension": sim.include_extension,
-            "all_user_phones": sim.all_user_phones,
-            "answer_confirmation": sim.answer_confirmation,
-            "delay": sim.delay,
-        }
-    return fields
+                out.append(target)
+        return out
+
+    return fields_of(rule, forward, ring)
 
 
 def _target(

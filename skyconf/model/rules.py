@@ -5,7 +5,7 @@ Keyed by time frame name; `default` is the PBX's `*` rule, which applies when no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -113,30 +113,42 @@ def rule_yaml(fields: Mapping[str, Any], own: str) -> dict[str, Any]:
     return out
 
 
+def fields_of(
+    rule: AnsweringRule, forward: Callable[[str, str], str | None], ring: Callable[[list[str]], list[str]]
+) -> dict[str, Any]:
+    """The resource fields of a YAML rule; `forward(option, text)` and `ring(texts)` turn targets into
+    their canonical form (resolve checks references there, import only parses)."""
+    fields: dict[str, Any] = {
+        "enabled": rule.enabled,
+        "do_not_disturb": rule.do_not_disturb,
+        "call_screening": rule.call_screening,
+    }
+    for option in FORWARD_OPTIONS:
+        text = getattr(rule, option)
+        fields[option] = forward(option, text) if text else None
+    sim = rule.simultaneous_ring
+    fields["simultaneous_ring"] = (
+        None
+        if sim is None
+        else {
+            "ring": ring(sim.ring),
+            "include_extension": sim.include_extension,
+            "all_user_phones": sim.all_user_phones,
+            "answer_confirmation": sim.answer_confirmation,
+            "delay": sim.delay,
+        }
+    )
+    return fields
+
+
 def rule_fields(rule: AnsweringRule, own: str, country: str) -> dict[str, Any] | None:
     """The resolved fields of a YAML rule for user `own` (as resolve makes them, without its reference
     checks), or None when a target does not parse: lets import tell a hand-written rule equals a live one."""
     try:
-        fields: dict[str, Any] = {
-            "enabled": rule.enabled,
-            "do_not_disturb": rule.do_not_disturb,
-            "call_screening": rule.call_screening,
-        }
-        for option in FORWARD_OPTIONS:
-            text = getattr(rule, option)
-            fields[option] = str(parse_target(text, own_extension=own, country=country)) if text else None
-        sim = rule.simultaneous_ring
-        fields["simultaneous_ring"] = (
-            None
-            if sim is None
-            else {
-                "ring": [str(parse_target(t, own_extension=own, country=country, ring_list=True)) for t in sim.ring],
-                "include_extension": sim.include_extension,
-                "all_user_phones": sim.all_user_phones,
-                "answer_confirmation": sim.answer_confirmation,
-                "delay": sim.delay,
-            }
+        return fields_of(
+            rule,
+            lambda _, text: str(parse_target(text, own_extension=own, country=country)),
+            lambda texts: [str(parse_target(t, own_extension=own, country=country, ring_list=True)) for t in texts],
         )
     except TargetError:
         return None
-    return fields
