@@ -58,21 +58,24 @@ def served_sandbox(tmp_path: Path) -> Iterator[ServedSandbox]:
         served.stop()
 
 
-def portal_edit(method: str, path: str, body: object = None) -> httpx.Response:
-    """Change the embedded sandbox directly through its API, as a person clicking in the portal would."""
-    import asyncio
+async def portal_request(method: str, path: str, body: object = None) -> httpx.Response:
+    """The embedded sandbox's API, used directly as a person clicking in the portal would (async)."""
     import os
 
     from skyconf.config import SANDBOX_TOKEN
     from skyconf.sandbox.app import create_app
 
-    async def send() -> httpx.Response:
-        app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://portal/ns-api/v2",
-            headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
-        ) as client:
-            return await client.request(method, path, json=body)
+    app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://portal/ns-api/v2",
+        headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
+    ) as client:
+        return await client.request(method, path, json=body)
 
-    return asyncio.run(send())
+
+def portal_edit(method: str, path: str, body: object = None) -> httpx.Response:
+    """portal_request, for tests that are not async."""
+    import asyncio
+
+    return asyncio.run(portal_request(method, path, body))

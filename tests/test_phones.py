@@ -6,7 +6,6 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -17,24 +16,10 @@ from skyconf.render import field_lines
 from skyconf.render.phone_config import merge_overrides, normalize_config, zone_info
 from skyconf.resources import State
 from tests.conformance.openapi_check import SpecChecker
-from tests.conftest import REPO, portal_edit, run
+from tests.conftest import REPO, portal_edit, portal_request, run
 
 YEALINK, POLYCOM, GRANDSTREAM = "001565aabbcc", "0004f2112233", "000b82445566"
 DOMAIN = "acme.example.com"
-
-
-async def sandbox(method: str, path: str, body: object = None) -> httpx.Response:
-    """The embedded sandbox's API, as the portal would use it (for async tests; see portal_edit)."""
-    from skyconf.config import SANDBOX_TOKEN
-    from skyconf.sandbox.app import create_app
-
-    app = create_app(os.environ["SKYCONF_SANDBOX_DB"], tokens=[SANDBOX_TOKEN])
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://portal/ns-api/v2",
-        headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
-    ) as client:
-        return await client.request(method, path, json=body)
 
 
 def example_state() -> State:
@@ -218,7 +203,7 @@ async def test_phones_apply_converge_and_conform(workspace: Path, spec_checker: 
         live = runs[0].live
         assert live.get("phone", (YEALINK,)).fields == desired[0].state.get("phone", (YEALINK,)).fields  # type: ignore[union-attr]
 
-    record = (await sandbox("GET", f"/domains/{DOMAIN}/phones/{POLYCOM}")).json()
+    record = (await portal_request("GET", f"/domains/{DOMAIN}/phones/{POLYCOM}")).json()
     assert record["device-models-brand-and-model"] == "Polycom VVX 450"
     assert (record["device-provisioning-sip-uri-1"], record["device-provisioning-line-1-enabled"]) == (
         f"sip:102@{DOMAIN}",
@@ -235,11 +220,11 @@ async def test_a_portal_edit_of_a_phone_is_drift_and_apply_restores_it(workspace
     desired = load_all([workspace / "tenants"])
     async with Session(workspace) as session:
         await apply_runs(await plan_tenants(session, desired))
-    record = (await sandbox("GET", f"/domains/{DOMAIN}/phones/{YEALINK}")).json()
+    record = (await portal_request("GET", f"/domains/{DOMAIN}/phones/{YEALINK}")).json()
     record["device-models-overrides-blob"] = record["device-models-overrides-blob"].replace("Bob Martin", "Bobby")
     record["device-provisioning-sip-uri-2"] = f"sip:103@{DOMAIN}"
     record["device-provisioning-line-2-enabled"] = "yes"
-    assert (await sandbox("PUT", f"/domains/{DOMAIN}/phones", record)).status_code == 202
+    assert (await portal_request("PUT", f"/domains/{DOMAIN}/phones", record)).status_code == 202
 
     async with Session(workspace, record_bodies=True) as session:
         runs = await plan_tenants(session, desired)
