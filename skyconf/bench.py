@@ -140,9 +140,9 @@ def run_cli(name: str, args: list[str], cwd: Path, sandbox: ServedSandbox) -> Ru
 
 def in_process_costs(folder: Path, sandbox_url: str) -> dict[str, float]:
     """CPU seconds of load + validate + resolve, and of the diff, for one tenant."""
-    from skyconf.pipeline import Session, load_all
+    from skyconf.cli.common import load_tenants as load_all
+    from skyconf.pipeline import Session
     from skyconf.plan import diff
-    from skyconf.providers.netsapiens import NetSapiensTenant
 
     start = time.process_time()
     desired = load_all([folder])
@@ -150,7 +150,7 @@ def in_process_costs(folder: Path, sandbox_url: str) -> dict[str, float]:
 
     async def read() -> Any:
         async with Session(folder.parent.parent) as session:
-            return await NetSapiensTenant(session.api("bench"), desired[0]).read()
+            return await session.provider("bench").tenant(desired[0].scope).read()
 
     live = asyncio.run(read())
     start = time.process_time()

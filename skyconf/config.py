@@ -6,15 +6,17 @@ environment variable a profile names.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from skyconf.errors import ConfigError, Problem, SkyconfError, display_path
 from skyconf.model.base import Strict
+from skyconf.providers import DEFAULT_PROVIDER
 
 CONFIG_FILE = "skyconf.yaml"
 SANDBOX = "sandbox"
@@ -25,6 +27,11 @@ DEFAULT_CONCURRENCY = 8
 
 
 class ProfileConfig(Strict):
+    # Keys this model does not name are the provider's own settings (it validates them itself).
+    model_config = ConfigDict(extra="allow")
+
+    # Which kind of PBX this is (see skyconf.providers).
+    provider: str = DEFAULT_PROVIDER
     # Base URL of the API, e.g. https://pbx.example.net/ns-api/v2
     url: str = Field(pattern=r"^https?://")
     # Name of the environment variable holding the API key (the key itself never goes in a file).
@@ -50,6 +57,11 @@ class Profile:
     timeout: float = 30.0
     verify_tls: bool = True
     sandbox_db: Path | None = None
+    provider: str = DEFAULT_PROVIDER
+    # The provider's own settings from the profile (see ProfileConfig).
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # Keep request and response bodies in the embedded sandbox's request log (conformance tests).
+    record_bodies: bool = False
 
 
 def find_root(start: Path) -> Path:
@@ -75,7 +87,16 @@ def load_profile(name: str, root: Path) -> Profile:
             key = os.environ.get(cfg.api_key_env)
             if not key:
                 raise SkyconfError(f"profile '{name}': environment variable {cfg.api_key_env} is not set")
-        return Profile(name, cfg.url.rstrip("/"), key, cfg.concurrency, cfg.timeout, cfg.verify_tls)
+        return Profile(
+            name,
+            cfg.url.rstrip("/"),
+            key,
+            cfg.concurrency,
+            cfg.timeout,
+            cfg.verify_tls,
+            provider=cfg.provider,
+            options=dict(cfg.model_extra or {}),
+        )
     if name == SANDBOX:
         return Profile(SANDBOX, None, SANDBOX_TOKEN, sandbox_db=sandbox_db(root))
     known = ", ".join(sorted({SANDBOX, *configs.profiles}))

@@ -42,14 +42,12 @@ from skyconf.model.phones_import import recover_phones
 from skyconf.model.queues import CallQueue, queue_yaml
 from skyconf.model.rules import DEFAULT_RULE, FORWARD_OPTIONS, AnsweringRule, rule_fields, rule_yaml
 from skyconf.model.targets import TargetError, parse_target
-from skyconf.model.tenant import PRUNABLE, Tenant
+from skyconf.model.tenant import Tenant
 from skyconf.model.timeframes import frame_yaml
 from skyconf.model.users import USER_DEFAULTS, Profile, User, user_yaml
 from skyconf.pipeline import Session
-from skyconf.plan import Limits, diff
-from skyconf.providers.netsapiens import MAPPINGS, NetSapiensTenant
-from skyconf.providers.netsapiens.api import Api
-from skyconf.resolve import WIRE_DEFAULT_RULE, Desired, resolve
+from skyconf.plan import diff
+from skyconf.resolve import WIRE_DEFAULT_RULE, resolve
 from skyconf.resources import KINDS, Key, Resource, State
 
 # Secret fields: where each goes in the YAML and the variable name it gets (after the tenant prefix).
@@ -114,30 +112,6 @@ class ImportReport:
 
 
 # --- reading ------------------------------------------------------------------------------------
-
-
-def scope(domain: str, country: str, folder: Path, state: State, prune: dict[str, bool]) -> Desired:
-    """A Desired that only steers the provider's read: which kinds, which users."""
-    tenant = Tenant(domain=domain, country=country, time_zone="UTC")
-    loaded = LoadedTenant(folder.name, folder, tenant, Document(folder))
-    return Desired(loaded, state, prune, Limits(1.0, 1.0, 0))
-
-
-async def read_live(api: Api, domain: str, country: str, folder: Path) -> State:
-    """Everything the domain has, in every kind skyconf manages."""
-    first = NetSapiensTenant(api, scope(domain, country, folder, State(), {}))
-    if not await MAPPINGS["domain"].read(first.ctx):
-        raise SkyconfError(f"the PBX has no domain '{domain}'")
-    owners: list[Resource] = []
-    for kind_name in ("user", "call_queue", "auto_attendant"):
-        owners.extend(await MAPPINGS[kind_name].read(first.ctx))
-    declared = [Resource("domain", (domain,), {}), Resource("moh_playlist", (domain,), {})]
-    for r in owners:
-        declared.append(Resource(r.kind, r.key, {}))
-        if r.kind == "user":
-            declared += [Resource("user_moh_playlist", r.key, {}), Resource("answer_rule_order", r.key, {})]
-    everything = dict.fromkeys(PRUNABLE.values(), True)
-    return await NetSapiensTenant(api, scope(domain, country, folder, State.of(declared), everything)).read()
 
 
 # --- building -----------------------------------------------------------------------------------
@@ -1022,8 +996,7 @@ async def import_tenant(
         raise SkyconfError(f"'{country}' is not a country code (ISO 3166 alpha-2, like CA)")
     folder_pbx = existing.get("pbx") if isinstance(existing.get("pbx"), str) else None
     profile = pbx or folder_pbx or SANDBOX
-    api = session.api(profile)
-    live = await read_live(api, domain, country, folder)
+    live = await session.provider(profile).read_domain(domain, country, folder)
     built = _Builder(live, domain, folder_pbx or profile, country, folder, existing).build()
     written, unchanged = write_folder(folder, existing, built.data, built.full_users, country, today)
     remaining = remaining_changes(folder, live, built.secrets, built.audio, today)

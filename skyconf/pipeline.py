@@ -8,27 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import os
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import AsyncExitStack, contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from skyconf import providers
 from skyconf.apply import Outcome, apply_changes
-from skyconf.config import Profile, find_root, load_profile
-from skyconf.errors import ConfigError, Problem
+from skyconf.config import find_root, load_profile
+from skyconf.errors import ConfigError, Problem, SkyconfError
 from skyconf.load import load_tenant, tenant_folders
 from skyconf.plan import Plan, TenantPlan, check_limits, diff, fingerprint, owner_fields
-from skyconf.providers.netsapiens import NetSapiensTenant
-from skyconf.providers.netsapiens.api import Api
+from skyconf.providers import Connection, Provider
 from skyconf.resolve import Desired, resolve
 from skyconf.resources import State
-from skyconf.sandbox.log import RequestLog
+from skyconf.saved import SavedPlan, check_saved
 
 PLAN_KEY_ENV = "SKYCONF_PLAN_KEY"
 
@@ -36,45 +33,14 @@ PLAN_KEY_ENV = "SKYCONF_PLAN_KEY"
 @dataclass
 class TenantRun:
     desired: Desired
-    connection: NetSapiensTenant
+    connection: Connection
     live: State
     plan: TenantPlan
 
 
 def load_all(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:
     """Every tenant loaded and resolved; the problems of all tenants are reported together."""
-    with _collector_paused():
-        return _load_all(paths, today, secrets)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading a tenant builds hundreds of thousands of objects that live until the command ends,
-    and no garbage cycles: the cyclic collector's passes over them doubled the CPU time of loading
-    (measured at 1,000 and 5,000 users). What was built is then frozen, so later passes skip it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def _young_collections_only() -> Iterator[None]:
-    """While live state is read, the cyclic collector still clears each request's short-lived
-    cycles, but makes no full passes: those walked the growing live state and stopped every request
-    for 30-50 ms each (measured on 1,000 users). Pausing it altogether instead let the requests'
-    cycles pile up (peak memory of a 5,000-user plan 615 -> 785 MB)."""
-    young, middle, old = gc.get_threshold()
-    gc.set_threshold(young, middle, 2**31 - 1)
-    try:
-        yield
-    finally:
-        gc.set_threshold(young, middle, old)
-        gc.freeze()
+    return _load_all(paths, today, secrets)
 
 
 def _load_all(paths: list[Path], today: dt.date | None, with_secrets: bool) -> list[Desired]:
@@ -99,16 +65,14 @@ def _load_all(paths: list[Path], today: dt.date | None, with_secrets: bool) -> l
 
 @dataclass
 class Session:
-    """Open connections to PBXs, one per profile, for the length of one command."""
+    """Open PBXs, one per connection profile, for the length of one command."""
 
     root: Path
     pbx_override: str | None = None
     # Keep request and response bodies in the embedded sandbox's request log (conformance tests).
     record_bodies: bool = False
     stack: AsyncExitStack = field(default_factory=AsyncExitStack)
-    apis: dict[str, Api] = field(default_factory=dict)
-    # Request logs of embedded sandboxes, by profile name (for request counting).
-    sandbox_logs: dict[str, RequestLog] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)
 
     async def __aenter__(self) -> Session:
         return self
@@ -116,37 +80,20 @@ class Session:
     async def __aexit__(self, *exc: object) -> None:
         await self.stack.aclose()
 
-    def api(self, pbx: str) -> Api:
+    def provider(self, pbx: str) -> Provider:
         name = self.pbx_override or pbx
-        if name not in self.apis:
-            profile = load_profile(name, self.root)
-            self.apis[name] = Api(self._lanes(profile))
-        return self.apis[name]
+        if name not in self.providers:
+            profile = replace(load_profile(name, self.root), record_bodies=self.record_bodies)
+            opened = providers.connect(profile)
+            self.stack.push_async_callback(opened.close)
+            self.providers[name] = opened
+        return self.providers[name]
 
-    def _lanes(self, profile: Profile) -> list[httpx.AsyncClient]:
-        """`profile.concurrency` clients of one connection each (see Api)."""
-        options: dict[str, Any] = {
-            "headers": {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {},
-            "timeout": httpx.Timeout(profile.timeout),
-            "limits": httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        }
-        if profile.url is None:
-            from skyconf.sandbox.app import create_app
-
-            assert profile.sandbox_db is not None
-            log = self.sandbox_logs.setdefault(profile.name, RequestLog(record_bodies=self.record_bodies))
-            app = create_app(profile.sandbox_db, tokens=[profile.api_key or ""], log=log)
-            options |= {"transport": httpx.ASGITransport(app=app), "base_url": "http://sandbox/ns-api/v2"}
-        else:
-            # One TLS context for all lanes: building one takes ~16 ms (it loads the CA bundle).
-            options |= {"base_url": profile.url, "verify": httpx.create_ssl_context(verify=profile.verify_tls)}
-        lanes = [httpx.AsyncClient(**options) for _ in range(profile.concurrency)]
-
-        async def close() -> None:
-            await asyncio.gather(*(lane.aclose() for lane in lanes))
-
-        self.stack.push_async_callback(close)
-        return lanes
+    @property
+    def sandbox_logs(self) -> dict[str, Any]:
+        """Request logs of embedded sandboxes, by profile name (tests count requests with them)."""
+        logs = {name: getattr(p, "sandbox_log", None) for name, p in self.providers.items()}
+        return {name: log for name, log in logs.items() if log is not None}
 
     def plan_key(self) -> bytes:
         """Key for the hashes of secrets in saved plans: from the environment, else a local key file."""
@@ -160,11 +107,13 @@ class Session:
         return path.read_text().strip().encode()
 
 
-async def plan_tenants(session: Session, desired: list[Desired]) -> list[TenantRun]:
+async def plan_tenants(session: Session, desired: list[Desired], saved: SavedPlan | None = None) -> list[TenantRun]:
+    """Read each tenant's live state and plan it. With `saved`, refuse unless the live state and the
+    changes are still exactly what that saved plan recorded."""
     key = session.plan_key()
 
     async def one(d: Desired) -> TenantRun:
-        conn = NetSapiensTenant(session.api(d.tenant.tenant.pbx), d)
+        conn = session.provider(d.tenant.tenant.pbx).tenant(d.scope)
         live = await conn.read()
         changes, unmanaged = diff(d.state, live, d.prune)
         t = d.tenant
@@ -181,18 +130,29 @@ async def plan_tenants(session: Session, desired: list[Desired]) -> list[TenantR
         )
         return TenantRun(d, conn, live, plan)
 
-    with _young_collections_only():
-        return list(await asyncio.gather(*(one(d) for d in desired)))
+    runs = list(await asyncio.gather(*(one(d) for d in desired)))
+    if saved is not None:
+        check_saved(saved, [r.plan for r in runs], key)
+    return runs
 
 
 def whole_plan(runs: list[TenantRun]) -> Plan:
     return Plan([r.plan for r in runs])
 
 
+def refuse_over_limits(runs: list[TenantRun], force: bool = False) -> None:
+    """Raise unless `force` when a plan changes more of a kind than its tenant's safety limits allow."""
+    over = [f"{r.plan.tenant}: {v}" for r in runs for v in r.plan.violations]
+    if over and not force:
+        raise SkyconfError("plan exceeds the safety limits (" + "; ".join(over) + "); re-run with --force")
+
+
 async def apply_runs(
-    runs: list[TenantRun], on_outcome: Callable[[str, Outcome], None] | None = None
+    runs: list[TenantRun], on_outcome: Callable[[str, Outcome], None] | None = None, *, force: bool = False
 ) -> dict[str, list[Outcome]]:
-    """Apply each tenant's plan; tenants run concurrently, each in its own dependency order."""
+    """Apply each tenant's plan; tenants run concurrently, each in its own dependency order.
+    Nothing is written when a plan exceeds its safety limits, unless `force`."""
+    refuse_over_limits(runs, force)
 
     async def one(run: TenantRun) -> tuple[str, list[Outcome]]:
         report = (lambda o: on_outcome(run.plan.tenant, o)) if on_outcome else None

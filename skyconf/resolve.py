@@ -26,6 +26,7 @@ from skyconf.model.targets import TARGET_KINDS, USER_TARGETS, TargetError, parse
 from skyconf.model.tenant import PRUNABLE, Tenant
 from skyconf.model.users import Profile, User, user_settings
 from skyconf.plan import Limits
+from skyconf.providers import Scope
 from skyconf.resources import Key, Resource, Source, State
 
 WIRE_DEFAULT_RULE = "*"
@@ -52,6 +53,12 @@ class Desired:
     state: State
     prune: dict[str, bool]
     limits: Limits
+
+    @property
+    def scope(self) -> Scope:
+        """What the provider may know of this tenant."""
+        t = self.tenant.tenant
+        return Scope(t.domain, t.country, self.tenant.folder, self.state, self.prune)
 
 
 @dataclass

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from skyconf.errors import SkyconfError
-from skyconf.pipeline import TenantRun
-from skyconf.plan import Plan
+from skyconf.plan import Plan, TenantPlan
 from skyconf.render.plan_json import FORMAT_VERSION, plan_document
 
 
@@ -47,9 +46,9 @@ def read_saved(path: Path) -> SavedPlan:
     return SavedPlan(path, list(doc["tenants"]))
 
 
-def check_saved(saved: SavedPlan, runs: list[TenantRun], secret_key: bytes) -> None:
+def check_saved(saved: SavedPlan, plans: list[TenantPlan], secret_key: bytes) -> None:
     """Raise unless every tenant's live state and changes are still exactly what was saved."""
-    now = {t["tenant"]: t for t in plan_document(Plan([r.plan for r in runs]), secret_key)["tenants"]}
+    now = {t["tenant"]: t for t in plan_document(Plan(plans), secret_key)["tenants"]}
     problems: list[str] = []
     for then in saved.tenants:
         current = now.get(then["tenant"])

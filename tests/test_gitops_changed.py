@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from skyconf.changed import NULL_REVISION, changed_tenants
-from skyconf.cli_gitops import changed
+from skyconf.cli.gitops import changed
 
 TENANT = "domain: {name}.example.com\ntime_zone: America/Toronto\n"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from skyconf.cli_gitops import fmt
+from skyconf.cli.gitops import fmt
 from skyconf.errors import ConfigError
 from skyconf.fmt import format_text, scan, schema_header
 from skyconf.load import load_tenant

@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 
 from skyconf.cli import main
-from skyconf.cli_import import import_
+from skyconf.cli.importing import import_
 from skyconf.model.timeframes import date_yaml, weekly_yaml
 from tests.conftest import REPO, SECRETS, portal_edit, run
 

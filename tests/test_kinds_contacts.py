@@ -143,13 +143,13 @@ async def test_creates_retried_after_lost_answers_do_not_duplicate(workspace: Pa
         base_url="http://sandbox/ns-api/v2",
         headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
     ) as client:
-        tenant = NetSapiensTenant(Api([client]), desired)
+        tenant = NetSapiensTenant(Api([client]), desired.scope)
         changes, _ = diff(desired.state, await tenant.read(), desired.prune)
         outcomes = await apply_changes(changes, tenant.write)
         assert {o.status for o in outcomes} == {"done"}
         assert any(e.status >= 500 and e.method == "POST" for e in log.exchanges), "the faults did happen"
         app.state.faults.replace(Faults())
         tenant.ctx.api.forget()
-        live = await NetSapiensTenant(Api([client]), desired).read()
+        live = await NetSapiensTenant(Api([client]), desired.scope).read()
     assert len(live.of_kind("contact")) == 60
     assert diff(desired.state, live)[0] == []

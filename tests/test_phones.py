@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from skyconf.cli_phones import render
+from skyconf.cli.phones import render
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants
 from skyconf.plan import Change
 from skyconf.render import field_lines

@@ -72,7 +72,7 @@ def read_without_paging(workspace: Path, log: RequestLog | None = None) -> State
             base_url="http://sandbox/ns-api/v2",
             headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"},
         ) as client:
-            return await NetSapiensTenant(Api([client]), desired).read()
+            return await NetSapiensTenant(Api([client]), desired.scope).read()
 
     return asyncio.run(read())
 

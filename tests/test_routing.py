@@ -12,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from skyconf.cli_routing import simulate, timeline
+from skyconf.cli.routing import simulate, timeline
 from skyconf.load import load_tenant
 from skyconf.render.timeline_text import render_routing_diff_markdown, render_routing_diff_text
 from skyconf.resolve import resolve

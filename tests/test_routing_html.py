@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from skyconf.cli_routing import timeline
+from skyconf.cli.routing import timeline
 from skyconf.load import load_tenant
 from skyconf.resolve import resolve
 from skyconf.routing import frame_label, intervals

@@ -1,1 +1,84 @@
-"""Live PBX access: one package per PBX API; a tenant connection reads live state and writes changes."""
+"""Live PBX access behind one small interface, chosen by a connection profile's `provider:`.
+
+A provider connects from a profile (`connect`), and then:
+- `tenant(scope)` gives a connection for one tenant: `read()` its live state (only the kinds and
+  owners in scope) and `write(change)` one change at a time;
+- `read_domain(...)` reads everything a domain has, for `skyconf import`;
+- `close()` ends the connection.
+
+Nothing outside a provider's own package knows its paths, field names or authentication. The
+State it returns speaks skyconf's words (see `skyconf.resources`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from skyconf.errors import SkyconfError
+
+if TYPE_CHECKING:
+    from skyconf.config import Profile
+    from skyconf.plan import Change
+    from skyconf.resources import State
+
+DEFAULT_PROVIDER = "netsapiens"
+
+
+@dataclass
+class Scope:
+    """What a provider may know of one tenant: its domain, the country its numbers are read in, its
+    folder (for files it uploads), the desired state (which objects and owners to read) and which
+    kinds it prunes (those are read in full)."""
+
+    domain: str
+    country: str
+    folder: Path
+    desired: State
+    prune: Mapping[str, bool] = field(default_factory=dict)
+
+
+class Connection(Protocol):
+    """One tenant's view of a PBX."""
+
+    async def read(self) -> State: ...
+
+    async def write(self, change: Change) -> None: ...
+
+
+class Provider(Protocol):
+    """One open PBX."""
+
+    def tenant(self, scope: Scope) -> Connection: ...
+
+    async def read_domain(self, domain: str, country: str, folder: Path) -> State:
+        """Everything the domain has, in every kind (raises SkyconfError when the domain is missing)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+Connect = Callable[["Profile"], Provider]
+
+# provider name -> "module:function" (imported on first use) or the function itself.
+_REGISTRY: dict[str, str | Connect] = {DEFAULT_PROVIDER: "skyconf.providers.netsapiens:connect"}
+
+
+def register(name: str, connect: str | Connect) -> None:
+    """Make `provider: NAME` in a profile open PBXs with `connect`."""
+    _REGISTRY[name] = connect
+
+
+def connect(profile: Profile) -> Provider:
+    entry = _REGISTRY.get(profile.provider)
+    if entry is None:
+        known = ", ".join(sorted(_REGISTRY))
+        raise SkyconfError(f"profile '{profile.name}': unknown provider '{profile.provider}' (known: {known})")
+    if isinstance(entry, str):
+        module, _, attribute = entry.partition(":")
+        entry = getattr(importlib.import_module(module), attribute)
+        _REGISTRY[profile.provider] = entry
+    return entry(profile)

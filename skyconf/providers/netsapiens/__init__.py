@@ -1,10 +1,21 @@
-"""The NetSapiens API v2 provider: the only code that knows the vendor's paths and field names."""
+"""The NetSapiens API v2 provider: the only code that knows the vendor's paths and field names.
+
+`connect(profile)` opens a PBX: a remote one over HTTPS, or the embedded sandbox (the same API served
+in-process from a local SQLite file) when the profile has no URL.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
 
+import httpx
+
+from skyconf.config import Profile
+from skyconf.errors import SkyconfError
 from skyconf.plan import Change
+from skyconf.providers import Scope
 from skyconf.providers.netsapiens.answerrules import AnswerRuleMapping, AnswerRuleOrderMapping
 from skyconf.providers.netsapiens.api import Api
 from skyconf.providers.netsapiens.attendants import AutoAttendantMapping
@@ -21,8 +32,7 @@ from skyconf.providers.netsapiens.phones import PhoneMapping
 from skyconf.providers.netsapiens.queues import CallQueueMapping
 from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
 from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
-from skyconf.resolve import Desired
-from skyconf.resources import KINDS, State
+from skyconf.resources import KINDS, Resource, State
 
 MAPPINGS: dict[str, Mapping] = {
     m.kind: m
@@ -52,11 +62,8 @@ assert not missing, f"kinds without a NetSapiens mapping: {missing}"
 class NetSapiensTenant:
     """One tenant's view of the PBX: read its live state, write its changes."""
 
-    def __init__(self, api: Api, desired: Desired) -> None:
-        tenant = desired.tenant.tenant
-        self.ctx = Context(
-            api, tenant.domain, tenant.country, desired.state, State(), desired.prune, desired.tenant.folder
-        )
+    def __init__(self, api: Api, scope: Scope) -> None:
+        self.ctx = Context(api, scope.domain, scope.country, scope.desired, State(), dict(scope.prune), scope.folder)
 
     async def read(self) -> State:
         """Live state, every kind concurrently. What a read needs of other kinds is which of their
@@ -97,3 +104,60 @@ class NetSapiensTenant:
             await mapping.update(self.ctx, change)
         else:
             await mapping.delete(self.ctx, change)
+
+
+class NetSapiensProvider:
+    """One PBX: its API (lanes of HTTP connections) and, for the embedded sandbox, its request log."""
+
+    def __init__(self, api: Api, sandbox_log: Any = None) -> None:
+        self.api = api
+        # The embedded sandbox's RequestLog (tests count requests with it), else None.
+        self.sandbox_log = sandbox_log
+
+    def tenant(self, scope: Scope) -> NetSapiensTenant:
+        return NetSapiensTenant(self.api, scope)
+
+    async def read_domain(self, domain: str, country: str, folder: Path) -> State:
+        """Everything the domain has. A first read lists the objects that own others (users, and
+        whatever else has no owner); declaring all of them and pruning every kind then reads the rest."""
+        every = dict.fromkeys(KINDS, True)
+        first = self.tenant(Scope(domain, country, folder, State.of([Resource("domain", (domain,), {})]), every))
+        top = await first.read()
+        if top.get("domain", (domain,)) is None:
+            raise SkyconfError(f"the PBX has no domain '{domain}'")
+        declared: list[Resource] = []
+        for name, kind in KINDS.items():
+            if kind.owner_kind is None and not kind.singleton:
+                declared += [Resource(name, r.key, {}) for r in top.of_kind(name)]
+            elif kind.singleton and kind.owner_kind is None:
+                declared.append(Resource(name, (domain,), {}))
+        owners = {(r.kind, r.key) for r in declared}
+        for name, kind in KINDS.items():
+            if kind.singleton and kind.owner_kind is not None:
+                declared += [Resource(name, key, {}) for (k, key) in sorted(owners) if k == kind.owner_kind]
+        return await self.tenant(Scope(domain, country, folder, State.of(declared), every)).read()
+
+    async def close(self) -> None:
+        await self.api.close()
+
+
+def connect(profile: Profile) -> NetSapiensProvider:
+    """Open the PBX a profile names: `profile.concurrency` HTTP clients of one connection each (see Api)."""
+    options: dict[str, Any] = {
+        "headers": {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {},
+        "timeout": httpx.Timeout(profile.timeout),
+        "limits": httpx.Limits(max_connections=1, max_keepalive_connections=1),
+    }
+    log = None
+    if profile.url is None:
+        from skyconf.sandbox.app import create_app
+        from skyconf.sandbox.log import RequestLog
+
+        assert profile.sandbox_db is not None
+        log = RequestLog(record_bodies=profile.record_bodies)
+        app = create_app(profile.sandbox_db, tokens=[profile.api_key or ""], log=log)
+        options |= {"transport": httpx.ASGITransport(app=app), "base_url": "http://sandbox/ns-api/v2"}
+    else:
+        # One TLS context for all lanes: building one takes ~16 ms (it loads the CA bundle).
+        options |= {"base_url": profile.url, "verify": httpx.create_ssl_context(verify=profile.verify_tls)}
+    return NetSapiensProvider(Api([httpx.AsyncClient(**options) for _ in range(profile.concurrency)]), log)

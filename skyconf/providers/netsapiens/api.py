@@ -81,6 +81,9 @@ class Api:
             )
         return await self._reads[cache_key]
 
+    async def close(self) -> None:
+        await asyncio.gather(*(lane.aclose() for lane in self.lanes))
+
     def forget(self) -> None:
         """Drop cached reads (after writes, before a re-read)."""
         self._reads.clear()

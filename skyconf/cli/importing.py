@@ -1,8 +1,4 @@
-"""`skyconf import`: write a tenant folder from a live PBX domain.
-
-A standalone click command that `skyconf.cli` registers on its group; it imports `skyconf.cli`
-inside its body (for `friendly_errors` and the consoles), because `skyconf.cli` imports this module.
-"""
+"""`skyconf import`: write a tenant folder from a live PBX domain."""
 
 from __future__ import annotations
 
@@ -11,6 +7,7 @@ from pathlib import Path
 import click
 
 from skyconf import eventloop
+from skyconf.cli.common import friendly_errors, out
 from skyconf.errors import display_path
 from skyconf.importer import ImportReport, import_tenant
 from skyconf.pipeline import Session, repo_root
@@ -37,7 +34,6 @@ def import_(pbx: str | None, domain: str | None, folder: Path, country: str | No
     comments and key order. Afterwards the folder is compared with the PBX as `plan` would, and
     anything that would still change is listed.
     """
-    from skyconf.cli import friendly_errors, out
 
     @friendly_errors
     def run() -> None:

@@ -1,25 +1,20 @@
-"""`skyconf simulate` and `skyconf timeline`: who rings when, from the YAML or from the live PBX.
-
-cli.py registers these commands. Its error handling and consoles are looked up when a command runs,
-not at import, so cli.py may import this module wherever it likes.
-"""
+"""`skyconf simulate` and `skyconf timeline`: who rings when, from the YAML or from the live PBX."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 
 from skyconf import eventloop
+from skyconf.cli.common import friendly_errors, load_tenants, out
 from skyconf.errors import SkyconfError, display_path
 from skyconf.model.timeframes import parse_local
-from skyconf.pipeline import Session, load_all, plan_tenants, repo_root
+from skyconf.pipeline import Session, plan_tenants, repo_root
 from skyconf.render.timeline_html import render_timeline_html
 from skyconf.render.timeline_text import render_timeline_text
 from skyconf.resolve import Desired
@@ -34,31 +29,13 @@ live_option = click.option("--live", is_flag=True, help="Read the live PBX inste
 pbx_option = click.option("--pbx", "pbx", help="Connection profile for --live instead of the tenant's `pbx:`.")
 
 
-def friendly(func: F) -> F:
-    """skyconf.cli.friendly_errors, applied at call time (see the module docstring)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from skyconf.cli import friendly_errors
-
-        return friendly_errors(func)(*args, **kwargs)
-
-    return cast(F, wrapper)
-
-
-def _out() -> Console:
-    from skyconf.cli import out
-
-    return out
-
-
 @click.command()
 @tenant_argument
 @click.option("--ext", required=True, help="The extension called, e.g. 101.")
 @click.option("--at", "at_text", required=True, help='When, in the tenant\'s time zone: "YYYY-MM-DD HH:MM".')
 @live_option
 @pbx_option
-@friendly
+@friendly_errors
 def simulate(path: Path, ext: str, at_text: str, live: bool, pbx: str | None) -> None:
     """Say what happens to a call to --ext at --at: which rule applies, who rings, then what."""
     desired = _one_tenant(path)
@@ -70,7 +47,6 @@ def simulate(path: Path, ext: str, at_text: str, live: bool, pbx: str | None) ->
     header = f"Call to {ext} on {local:%a %Y-%m-%d %H:%M %Z} ({zone.key}), {source}"
     if own.key != zone.key:
         header += f"; {ext}'s time frames run on {own.key} time ({at.astimezone(own):%a %H:%M %Z})"
-    out = _out()
     out.print(header + ":", style="bold", markup=False)
     out.print(describe(evaluate(state, ext, at)), markup=False)
 
@@ -83,7 +59,7 @@ def simulate(path: Path, ext: str, at_text: str, live: bool, pbx: str | None) ->
 @click.option("--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML page.")
 @live_option
 @pbx_option
-@friendly
+@friendly_errors
 def timeline(
     path: Path, from_text: str, to_text: str, exts: tuple[str, ...], html_file: Path | None, live: bool, pbx: str | None
 ) -> None:
@@ -99,7 +75,6 @@ def timeline(
     chosen = list(exts) or sorted((key[0] for key in state.keys("user")), key=lambda e: (len(e), e))
     _check_users(state, chosen, source)
     timelines = {ext: intervals(state, ext, start, end) for ext in chosen}
-    out = _out()
     out.print(f"Call routing {source}, times in {zone.key}:", style="bold", markup=False)
     zones = {ext: user_zone(state, ext) for ext in chosen}
     out.print(render_timeline_text(timelines, zone, zones), markup=False)
@@ -134,7 +109,7 @@ def _write_html(
 
 
 def _one_tenant(path: Path) -> Desired:
-    desired = load_all([path])
+    desired = load_tenants([path])
     if len(desired) != 1:
         raise SkyconfError(f"{display_path(path)} holds {len(desired)} tenants; name one tenant folder")
     return desired[0]

@@ -1,9 +1,4 @@
-"""`skyconf changed` and `skyconf fmt`: the commands GitOps pipelines and pre-commit hooks call.
-
-Standalone click commands that `skyconf.cli` registers on its group. They import `skyconf.cli`
-inside their bodies (for `friendly_errors` and the consoles), because `skyconf.cli` imports this
-module to register them.
-"""
+"""`skyconf changed` and `skyconf fmt`: the commands GitOps pipelines and pre-commit hooks call."""
 
 from __future__ import annotations
 
@@ -14,6 +9,7 @@ from pathlib import Path
 import click
 
 from skyconf.changed import changed_tenants
+from skyconf.cli.common import EXIT_ERROR, err, friendly_errors, out
 from skyconf.fmt import format_paths
 
 
@@ -41,7 +37,6 @@ def changed(base: str, output: str, paths: tuple[Path, ...]) -> None:
     deleted tenant folder is not listed: it no longer exists, and skyconf never wipes a domain
     because its folder went away; it is named on stderr instead. PATH defaults to tenants.
     """
-    from skyconf.cli import err, friendly_errors
 
     @friendly_errors
     def run() -> None:
@@ -72,7 +67,6 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
     PATH is a tenant YAML file, a tenant folder, or a folder of tenants such as tenants/. A file
     fmt cannot format without losing a comment or changing its data is reported and left alone.
     """
-    from skyconf.cli import EXIT_ERROR, err, friendly_errors, out
 
     @friendly_errors
     def run() -> None:

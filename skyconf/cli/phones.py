@@ -1,14 +1,12 @@
-"""`skyconf render`: the phones' rendered configurations, offline (the PBX is never contacted).
-
-Registered on the main group by skyconf.cli; this module imports skyconf.cli only inside the
-command body, so that import has no cycle.
-"""
+"""`skyconf render`: the phones' rendered configurations, offline (the PBX is never contacted)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
+from skyconf.cli.common import err, friendly_errors, out
 
 
 @click.command("render")
@@ -27,7 +25,6 @@ def render(paths: tuple[Path, ...], macs: tuple[str, ...], out_dir: Path | None)
     PATH is a tenant folder or a folder of tenants. Without -o the configurations go to stdout (a
     `==> file <==` header per phone on stderr when there are several).
     """
-    from skyconf.cli import err, friendly_errors, out
 
     @friendly_errors
     def run() -> None:

@@ -1,106 +1,54 @@
-"""The `skyconf` command: parse options, call the library, print, set the exit code. Nothing else."""
+"""The `skyconf` group and its core commands: validate, plan, apply, schema, sandbox."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from skyconf import eventloop
 from skyconf.apply import Outcome
+from skyconf.cli.common import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    LazyGroup,
+    err,
+    friendly_errors,
+    load_tenants,
+    out,
+    paths_argument,
+    pbx_option,
+    young_collections_only,
+)
 from skyconf.config import find_root
-from skyconf.errors import ConfigError, SkyconfError
-from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants, repo_root, whole_plan
+from skyconf.errors import SkyconfError
+from skyconf.pipeline import Session, apply_runs, plan_tenants, refuse_over_limits, repo_root, whole_plan
 from skyconf.plan import Plan
 from skyconf.render.markdown import render_markdown
 from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
-from skyconf.saved import check_saved, read_saved
+from skyconf.saved import read_saved
 from skyconf.schema import SCHEMA_PATH, schema_text
 
 if TYPE_CHECKING:  # the routing modules load only for --routing-window
     from skyconf.routing_window import RoutingChanges
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
-F = TypeVar("F", bound=Callable[..., Any])
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def friendly_errors(func: F) -> F:
-    """User-caused errors end as their one-line messages and exit 1, never as a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            for problem in exc.problems:
-                err.print(str(problem), markup=False)
-            err.print(f"{len(exc.problems)} problem(s); nothing was written to the PBX.", style="red", markup=False)
-            sys.exit(EXIT_ERROR)
-        except SkyconfError as exc:
-            err.print(f"error: {exc}", style="red", markup=False)
-            sys.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            err.print("interrupted; a re-run continues from the PBX's current state.", markup=False)
-            sys.exit(130)
-        except Exception as exc:
-            if os.environ.get("SKYCONF_DEBUG"):
-                raise
-            err.print(
-                f"internal error: {type(exc).__name__}: {exc} (set SKYCONF_DEBUG=1 for a traceback)",
-                style="red",
-                markup=False,
-            )
-            sys.exit(EXIT_ERROR)
-
-    return wrapper  # type: ignore[return-value]
-
-
-paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-pbx_option = click.option("--pbx", "pbx", help="Connection profile to use instead of each tenant's `pbx:`.")
-
-
-class LazyGroup(click.Group):
-    """A group whose listed commands are imported only when run (or listed by --help), so a plan does
-    not pay for importing the importer, the timeline renderer or the sandbox server."""
-
-    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy = lazy or {}  # command name -> "module:attribute"
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self.lazy])
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy:
-            module, _, attribute = self.lazy[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
-            assert isinstance(command, click.Command)
-            return command
-        return super().get_command(ctx, cmd_name)
-
 
 @click.group(
     cls=LazyGroup,
     lazy={
-        "simulate": "skyconf.cli_routing:simulate",
-        "timeline": "skyconf.cli_routing:timeline",
-        "render": "skyconf.cli_phones:render",
-        "changed": "skyconf.cli_gitops:changed",
-        "fmt": "skyconf.cli_gitops:fmt",
-        "import": "skyconf.cli_import:import_",
+        "simulate": "skyconf.cli.routing:simulate",
+        "timeline": "skyconf.cli.routing:timeline",
+        "render": "skyconf.cli.phones:render",
+        "changed": "skyconf.cli.gitops:changed",
+        "fmt": "skyconf.cli.gitops:fmt",
+        "import": "skyconf.cli.importing:import_",
     },
 )
 @click.version_option(package_name="skyconf")
@@ -120,7 +68,7 @@ def main(verbose: bool) -> None:
 @friendly_errors
 def validate(paths: list[Path], no_secrets: bool) -> None:
     """Check tenant folders offline: YAML, schema, references, secrets. PATH is a tenant or tenants/."""
-    desired = load_all(list(paths), secrets=not no_secrets)
+    desired = load_tenants(list(paths), secrets=not no_secrets)
     for d in desired:
         out.print(f"{d.tenant.name}: ok ({len(d.state)} objects)", markup=False)
 
@@ -155,9 +103,10 @@ def plan(
 async def _plan(
     paths: list[Path], pbx: str | None, out_file: Path | None, routing_window: str | None
 ) -> tuple[Plan, dict[str, RoutingChanges]]:
-    desired = load_all(paths)
+    desired = load_tenants(paths)
     async with Session(repo_root(paths), pbx) as session:
-        runs = await plan_tenants(session, desired)
+        with young_collections_only():
+            runs = await plan_tenants(session, desired)
         result = whole_plan(runs)
         if out_file:
             out_file.write_text(json.dumps(plan_document(result, session.plan_key()), indent=2) + "\n")
@@ -189,25 +138,22 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
     saved = read_saved(paths[0]) if len(paths) == 1 and paths[0].is_file() else None
     root = find_root(paths[0].parent) if saved else repo_root(paths)
     folders = [root / f for f in saved.folders] if saved else paths
-    desired = load_all(folders)
+    desired = load_tenants(folders)
     async with Session(root, pbx or (saved.pbx if saved else None)) as session:
-        runs = await plan_tenants(session, desired)
-        if saved:
-            check_saved(saved, runs, session.plan_key())
+        with young_collections_only():
+            runs = await plan_tenants(session, desired, saved)
         result = whole_plan(runs)
         _print_plan(result, "text")
         if not result.has_changes:
             return 0
-        over = [f"{t.tenant}: {v}" for t in result.tenants for v in t.violations]
-        if over and not force:
-            raise SkyconfError("plan exceeds the safety limits (" + "; ".join(over) + "); re-run with --force")
+        refuse_over_limits(runs, force)
         if not auto_approve:
             if not sys.stdin.isatty():
                 raise SkyconfError("not a terminal: pass --auto-approve to apply without confirmation")
             if not click.confirm("Apply these changes?", default=False):
                 err.print("Nothing applied.", markup=False)
                 return 0
-        outcomes = await apply_runs(runs, _progress(sum(len(r.plan.changes) for r in runs)))
+        outcomes = await apply_runs(runs, _progress(sum(len(r.plan.changes) for r in runs)), force=force)
     failed = sum(1 for os_ in outcomes.values() for o in os_ if o.status != "done")
     applied = sum(1 for os_ in outcomes.values() for o in os_ if o.status == "done")
     if failed:
@@ -262,8 +208,6 @@ def schema(out_file: Path) -> None:
 @main.group(cls=LazyGroup, lazy={"serve": "skyconf.sandbox.cli:serve"})
 def sandbox() -> None:
     """The built-in NetSapiens-compatible sandbox PBX."""
-
-
 
 
 def _print_plan(result: Plan, fmt: str, routing: dict[str, RoutingChanges] | None = None) -> None:

@@ -1,0 +1,112 @@
+"""What every command shares: consoles, exit codes, turning errors into one-line messages, common
+options, lazily imported subcommands, and how the process's garbage collector is tuned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import importlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from skyconf.errors import ConfigError, SkyconfError
+from skyconf.pipeline import load_all
+from skyconf.resolve import Desired
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def friendly_errors(func: F) -> F:
+    """User-caused errors end as their one-line messages and exit 1, never as a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                err.print(str(problem), markup=False)
+            err.print(f"{len(exc.problems)} problem(s); nothing was written to the PBX.", style="red", markup=False)
+            sys.exit(EXIT_ERROR)
+        except SkyconfError as exc:
+            err.print(f"error: {exc}", style="red", markup=False)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            err.print("interrupted; a re-run continues from the PBX's current state.", markup=False)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("SKYCONF_DEBUG"):
+                raise
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc} (set SKYCONF_DEBUG=1 for a traceback)",
+                style="red",
+                markup=False,
+            )
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+pbx_option = click.option("--pbx", "pbx", help="Connection profile to use instead of each tenant's `pbx:`.")
+
+
+class LazyGroup(click.Group):
+    """A group whose listed commands are imported only when run (or listed by --help), so a plan does
+    not pay for importing the importer, the timeline renderer or the sandbox server."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+def load_tenants(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:
+    """`pipeline.load_all` with the collector paused: loading builds hundreds of thousands of objects
+    that live until the command ends, and no garbage cycles, so the cyclic collector's passes over
+    them only cost time (they doubled the CPU time of loading). What was built is then frozen, so
+    later passes skip it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return load_all(paths, today, secrets=secrets)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def young_collections_only() -> Iterator[None]:
+    """While live state is read, the collector still clears each request's short-lived cycles but
+    makes no full passes: those walk the growing live state and stall every request in flight.
+    Pausing it altogether instead lets the requests' cycles pile up (see docs/benchmarks.md)."""
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, 2**31 - 1)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, old)
+        gc.freeze()
