@@ -47,7 +47,7 @@ from skyconf.model.timeframes import frame_yaml
 from skyconf.model.users import USER_DEFAULTS, Profile, User, user_yaml
 from skyconf.pipeline import Session
 from skyconf.plan import diff
-from skyconf.resolve import WIRE_DEFAULT_RULE, resolve
+from skyconf.resolve import resolve
 from skyconf.resources import KINDS, Key, Resource, State
 
 # Secret fields: where each goes in the YAML and the variable name it gets (after the tenant prefix).
@@ -257,7 +257,7 @@ class _Builder:
             self.user_frames[ext] = own
 
     def _frame_ok(self, name: str, fields: dict[str, Any], what: str) -> bool:
-        if name in (DEFAULT_RULE, WIRE_DEFAULT_RULE):
+        if name == DEFAULT_RULE:
             self.notes.append(f"{what}: the name is reserved for the default rule; not imported")
             return False
         if not (fields.get("always") or fields.get("weekly") or fields.get("dates")):
@@ -328,7 +328,7 @@ class _Builder:
 
     def _order(self, ext: str) -> list[str]:
         order = self.live.get("answer_rule_order", (ext,))
-        return [n for n in (order.fields.get("order") or [] if order else []) if n != WIRE_DEFAULT_RULE]
+        return [n for n in (order.fields.get("order") or [] if order else []) if n != DEFAULT_RULE]
 
     def _existing_priorities(self) -> dict[tuple[str, ...], int] | None:
         out: dict[tuple[str, ...], int] = {}
@@ -445,7 +445,7 @@ class _Builder:
         out: dict[str, dict[str, Any]] = {}
         own = self.user_frames.get(ext, {})
         for r in self.live.under("answer_rule", ext):
-            frame = DEFAULT_RULE if r.key[1] == WIRE_DEFAULT_RULE else r.key[1]
+            frame = r.key[1]
             if frame != DEFAULT_RULE and frame not in self.frames and frame not in own:
                 self.notes.append(f"user {ext}: rule for time frame '{frame}', which is not imported; left out")
                 continue

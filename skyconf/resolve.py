@@ -29,7 +29,6 @@ from skyconf.plan import Limits
 from skyconf.providers import Scope
 from skyconf.resources import Key, Resource, Source, State
 
-WIRE_DEFAULT_RULE = "*"
 # Target prefix -> (tenant section, resource kind) for extensions that are not users.
 OTHER_EXTENSIONS = {
     "queue": ("call_queues", "call_queue"),
@@ -216,22 +215,18 @@ def _user(ctx: _Context, ext: str, user: User, domain_priorities: dict[int, str]
     order: list[tuple[int, str]] = []
     for name, (rule, rpath) in rules.items():
         needs: set[tuple[str, Key]] = {("user", (ext,))}
-        if name == DEFAULT_RULE:
-            wire_name = WIRE_DEFAULT_RULE
-        elif name in user.time_frames:
-            wire_name = name
+        if name in user.time_frames:
             needs.add(("user_time_frame", (ext, name)))
             order.append((user.time_frames[name].priority, name))
         elif name in t.time_frames:
-            wire_name = name
             needs.add(("time_frame", (name,)))
             order.append((t.time_frames[name].priority, name))
-        else:
+        elif name != DEFAULT_RULE:
             known = [*t.time_frames, *user.time_frames]
             ctx.fail(rpath, _unknown("time frame", name, known, " (a rule is keyed by a time frame or 'default')"))
             continue
-        ctx.add("answer_rule", (ext, wire_name), _rule_fields(ctx, ext, rule, rpath, needs), rpath, needs)
-    names = [name for _, name in sorted(order)] + [WIRE_DEFAULT_RULE]
+        ctx.add("answer_rule", (ext, name), _rule_fields(ctx, ext, rule, rpath, needs), rpath, needs)
+    names = [name for _, name in sorted(order)] + [DEFAULT_RULE]
     ctx.add(
         "answer_rule_order",
         (ext,),
@@ -344,8 +339,8 @@ def _check_time_zone(ctx: _Context, name: str, path: Path_) -> None:
 
 
 def _check_frame_name(ctx: _Context, name: str, path: Path_) -> None:
-    if name in (DEFAULT_RULE, WIRE_DEFAULT_RULE):
-        ctx.fail(path, f"'{name}' is reserved for the default answering rule")
+    if name == DEFAULT_RULE or not any(c.isalnum() for c in name):
+        ctx.fail(path, f"'{name}' cannot name a time frame: 'default' is the default answering rule's key")
 
 
 def _unknown(what: str, name: str, known: Any, note: str = "") -> str:

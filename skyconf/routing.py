@@ -40,12 +40,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeAlias
 
+from skyconf.model.rules import DEFAULT_RULE
 from skyconf.model.timeframes import DAYS, parse_minutes
 from skyconf.plan import diff
 from skyconf.resources import Fields, Resource, State
 
 DEFAULT_RING_TIMEOUT = 25
-DEFAULT_RULE = "*"
 UTC_ZONE = zoneinfo.ZoneInfo("UTC")
 _DAY = dt.timedelta(days=1)
 _TICK = dt.timedelta(microseconds=1)
@@ -151,7 +151,7 @@ class Routing:
     """What the PBX does with a call to `ext`: the frame whose rule applies and the steps, in order."""
 
     ext: str
-    rule: str | None  # a time frame name, "*" for the default rule, None when no rule applies
+    rule: str | None  # a time frame name, "default" for the default rule, None when no rule applies
     steps: tuple[Step, ...]
     # Display names of the users the steps mention; for describing only, never compared.
     names: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)

@@ -57,7 +57,8 @@ def assert_complete_and_unique(sandbox: ServedSandbox) -> None:
     rules = objects["rules"]
     assert isinstance(rules, dict)
     for ext, names in rules.items():
-        assert names == sorted(k[1] for k in state.keys("answer_rule") if k[0] == ext), ext
+        wire = sorted("*" if k[1] == "default" else k[1] for k in state.keys("answer_rule") if k[0] == ext)
+        assert names == wire, ext
     frames = objects["user_frames"]
     assert isinstance(frames, dict)
     for ext, names in frames.items():

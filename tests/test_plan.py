@@ -52,7 +52,7 @@ def test_writes_follow_dependencies_and_deletes_run_in_reverse() -> None:
             res("answer_rule", ("101", "New"), enabled=True),
             res("user_time_frame", ("101", "New"), always=True),
             res("user", ("101",), first_name="A"),
-            res("answer_rule_order", ("101",), order=["New", "*"]),
+            res("answer_rule_order", ("101",), order=["New", "default"]),
         ]
     )
     live = State.of(
@@ -77,6 +77,6 @@ def test_writes_follow_dependencies_and_deletes_run_in_reverse() -> None:
 
 
 def test_singletons_are_never_deleted() -> None:
-    live = State.of([res("user", ("101",), first_name="A"), res("answer_rule_order", ("101",), order=["*"])])
+    live = State.of([res("user", ("101",), first_name="A"), res("answer_rule_order", ("101",), order=["default"])])
     desired = State.of([res("user", ("101",), first_name="A")])
     assert diff(desired, live)[0] == []

@@ -107,7 +107,7 @@ def test_saturday_is_closed_hours(example: State) -> None:
             "101": "Closed Hours",
             "102": "Closed Hours",
             "103": "Closed Hours",
-            "104": "*",
+            "104": "default",
         }
         assert routings["103"].steps[0] == Goto("101", "Closed Hours")
 
@@ -120,7 +120,7 @@ def test_lunch_and_the_users_own_time_zone(example: State) -> None:
         "Open Hours: rings 104 (Dev Patel) for 30 s; busy -> handset 101 (Alice Chen); "
         "no answer -> voicemail 104; offline -> voicemail 104"
     )
-    assert evaluate(example, "104", local("2026-12-23 20:00", ZoneInfo("America/Vancouver"))).rule == "*"
+    assert evaluate(example, "104", local("2026-12-23 20:00", ZoneInfo("America/Vancouver"))).rule == "default"
 
 
 def test_instants_need_a_time_zone(example: State) -> None:
@@ -156,13 +156,13 @@ def test_forwarding_loops_are_detected() -> None:
     state = small(
         user("201"),
         user("202"),
-        rule("201", "*", forward_always="user:202"),
-        rule("202", "*", forward_busy="user:201"),
-        order={"201": ["*"], "202": ["*"]},
+        rule("201", "default", forward_always="user:202"),
+        rule("202", "default", forward_busy="user:201"),
+        order={"201": ["default"], "202": ["default"]},
     )
     routing = evaluate(state, "201", utc("2026-06-01 12:00"))
     goto, ring = routing.steps
-    assert goto == Goto("202", "*") and isinstance(ring, Ring)
+    assert goto == Goto("202", "default") and isinstance(ring, Ring)
     assert ring.then[0].steps == (End("loop", "201"),)
     assert "busy -> forwarding loop back to 201 (call fails)" in describe(routing)
 
@@ -172,8 +172,8 @@ def test_dnd_without_voicemail_rejects_and_disabled_or_broken_rules_are_skipped(
         user("201", voicemail_enabled=False),
         rule("201", "Gone", forward_always="+14165550101"),  # its frame does not exist
         rule("201", "Always", enabled=False, forward_always="queue:400"),
-        rule("201", "*", do_not_disturb=True),
-        order={"201": ["Gone", "Always", "*"]},
+        rule("201", "default", do_not_disturb=True),
+        order={"201": ["Gone", "Always", "default"]},
     )
     assert describe(evaluate(state, "201", utc("2026-06-01 12:00"))) == "default: do not disturb -> rejected (busy)"
 
@@ -196,12 +196,12 @@ def test_user_frames_shadow_domain_frames_and_follow_the_users_zone() -> None:
         Resource("time_frame", ("Day",), weekly(["mon", "00:00", "24:00"])),
         Resource("user_time_frame", ("201", "Day"), weekly(["tue", "09:00", "10:00"])),
         rule("201", "Day", forward_always="voicemail:201"),
-        rule("201", "*"),
-        order={"201": ["Day", "*"]},
+        rule("201", "default"),
+        order={"201": ["Day", "default"]},
     )
-    assert evaluate(state, "201", utc("2026-06-01 12:00")).rule == "*"  # a Monday: the domain's frame is shadowed
+    assert evaluate(state, "201", utc("2026-06-01 12:00")).rule == "default"  # a Monday: the domain's frame is shadowed
     assert evaluate(state, "201", utc("2026-06-02 08:30")).rule == "Day"  # 09:30 in London (BST)
-    assert evaluate(state, "201", utc("2026-06-02 09:00")).rule == "*"
+    assert evaluate(state, "201", utc("2026-06-02 09:00")).rule == "default"
 
 
 # --- DST: local ranges map to the right instants ----------------------------------------------
@@ -212,8 +212,8 @@ def weekly_state(*rows: list[str]) -> State:
         user("201"),
         Resource("time_frame", ("F",), weekly(*rows)),
         rule("201", "F", do_not_disturb=True),
-        rule("201", "*"),
-        order={"201": ["F", "*"]},
+        rule("201", "default"),
+        order={"201": ["F", "default"]},
     )
 
 
@@ -264,7 +264,7 @@ def test_weekly_rows_on_the_change_days(
 def test_the_repeated_hour_counts_once_for_a_range_inside_it() -> None:
     state = weekly_state(["sun", "01:00", "01:30"])
     assert evaluate(state, "201", utc("2026-11-01 05:15")).rule == "F"  # 01:15 EDT
-    assert evaluate(state, "201", utc("2026-11-01 06:15")).rule == "*"  # 01:15 EST, the second time
+    assert evaluate(state, "201", utc("2026-11-01 06:15")).rule == "default"  # 01:15 EST, the second time
 
 
 # --- intervals --------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def setups(draw: st.DrawFn) -> tuple[State, dt.datetime, dt.datetime]:
         own = [f"U{ext}{i}" for i in range(draw(st.integers(0, 2)))]
         resources += [Resource("user_time_frame", (ext, name), draw(frame(start))) for name in own]
         chosen = draw(st.lists(st.sampled_from(domain_frames + own), unique=True)) if domain_frames + own else []
-        names = [*draw(st.permutations(chosen)), *(["*"] if draw(st.booleans()) else [])]
+        names = [*draw(st.permutations(chosen)), *(["default"] if draw(st.booleans()) else [])]
         resources += [Resource("answer_rule", (ext, name), draw(rule())) for name in names]
         resources.append(Resource("answer_rule_order", (ext,), {"order": names}))
     return State.of(resources), start, start + WINDOW
@@ -141,7 +141,7 @@ def _oracle_rule(state: State, ext: str, t: dt.datetime) -> str | None:
         answer_rule = state.get("answer_rule", (ext, name))
         if answer_rule is None or not answer_rule.fields["enabled"]:
             continue
-        if name == "*":
+        if name == "default":
             return name
         frame = state.get("user_time_frame", (ext, name)) or state.get("time_frame", (name,))
         if frame is not None and _wall_active(frame.fields, wall):

@@ -46,7 +46,7 @@ async def test_apply_converges_and_second_apply_writes_nothing(workspace: Path, 
         "Holiday",
         "Open Hours",
         "Closed Hours",
-        "*",
+        "default",
     ]
     assert live.get("answer_rule", ("101", "Open Hours")).fields["simultaneous_ring"] == {
         "ring": ["+14165550101", "handset:102"],

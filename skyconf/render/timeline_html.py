@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from skyconf.model.rules import DEFAULT_RULE
 from skyconf.render.timeline_text import moment_label, span_label, user_title
 from skyconf.routing import Interval, describe, frame_label, local_instant
 
@@ -88,7 +89,7 @@ def _colors(timelines: Mapping[str, Sequence[Interval]]) -> dict[str, str]:
             label = frame_label(i.frame)
             if label in colors:
                 continue
-            if i.frame == "*":
+            if i.frame == DEFAULT_RULE:
                 colors[label] = DEFAULT_COLOR
             elif i.frame is None:
                 colors[label] = NO_RULE_COLOR

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skyconf.model.rules import DEFAULT_RULE
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
@@ -23,7 +24,16 @@ FORWARDS = {
     "forward_offline": "forward-when-unregistered",
 }
 SWITCHES = {"do_not_disturb": "do-not-disturb", "call_screening": "call-screening"}
-DEFAULT = "*"
+# The PBX names the default rule's time frame `*`; skyconf's State calls it `default`.
+WIRE_DEFAULT = "*"
+
+
+def frame_name(wire: Any) -> str:
+    return DEFAULT_RULE if str(wire) == WIRE_DEFAULT else str(wire)
+
+
+def wire_frame(name: str) -> str:
+    return WIRE_DEFAULT if name == DEFAULT_RULE else name
 
 
 def _in_order(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -43,7 +53,7 @@ class AnswerRuleMapping(Mapping):
         return await ctx.per_user(
             "answerrules",
             lambda ext, rules: [
-                Resource(self.kind, (ext, str(rule["time-frame"])), rule_fields(ext, rule, ctx.country))
+                Resource(self.kind, (ext, frame_name(rule["time-frame"])), rule_fields(ext, rule, ctx.country))
                 for rule in _in_order(rules)
             ],
         )
@@ -51,7 +61,7 @@ class AnswerRuleMapping(Mapping):
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
         ext, frame = change.key
-        body = {"synchronous": "yes", "time-frame": frame, **rule_body(ext, change.after)}
+        body = {"synchronous": "yes", "time-frame": wire_frame(frame), **rule_body(ext, change.after)}
         if not await ctx.api.post_new(f"{ctx.user_path(ext)}/answerrules", body):
             await self.update(ctx, change)
 
@@ -59,12 +69,13 @@ class AnswerRuleMapping(Mapping):
         assert change.after is not None
         ext, frame = change.key
         await ctx.api.request(
-            "PUT", f"{ctx.user_path(ext)}/answerrules/{segment(frame)}", json=rule_body(ext, change.after)
+            "PUT", f"{ctx.user_path(ext)}/answerrules/{segment(wire_frame(frame))}", json=rule_body(ext, change.after)
         )
 
     async def delete(self, ctx: Context, change: Change) -> None:
         ext, frame = change.key
-        await ctx.api.request("DELETE", f"{ctx.user_path(ext)}/answerrules/{segment(frame)}", missing_ok=True)
+        path = f"{ctx.user_path(ext)}/answerrules/{segment(wire_frame(frame))}"
+        await ctx.api.request("DELETE", path, missing_ok=True)
 
 
 class AnswerRuleOrderMapping(Mapping):
@@ -74,7 +85,7 @@ class AnswerRuleOrderMapping(Mapping):
         return await ctx.per_user(
             "answerrules",
             lambda ext, rules: (
-                [Resource(self.kind, (ext,), {"order": [str(r["time-frame"]) for r in _in_order(rules)]})]
+                [Resource(self.kind, (ext,), {"order": [frame_name(r["time-frame"]) for r in _in_order(rules)]})]
                 if rules
                 else []
             ),
@@ -85,12 +96,11 @@ class AnswerRuleOrderMapping(Mapping):
 
     async def update(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
-        wanted = [n for n in change.after["order"] if n != DEFAULT]
-        leaving = [n for n in (change.before or {}).get("order", []) if n not in wanted and n != DEFAULT]
-        names = [*wanted, *leaving, DEFAULT]
-        await ctx.api.request(
-            "PUT", f"{ctx.user_path(change.key[0])}/answerrules/reorder", json=[{"time-frame": n} for n in names]
-        )
+        wanted = [n for n in change.after["order"] if n != DEFAULT_RULE]
+        leaving = [n for n in (change.before or {}).get("order", []) if n not in wanted and n != DEFAULT_RULE]
+        names = [*wanted, *leaving, DEFAULT_RULE]
+        body = [{"time-frame": wire_frame(n)} for n in names]
+        await ctx.api.request("PUT", f"{ctx.user_path(change.key[0])}/answerrules/reorder", json=body)
 
 
 def rule_fields(ext: str, rule: dict[str, Any], country: str) -> dict[str, Any]:
