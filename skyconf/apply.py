@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from skyconf.errors import SkyconfError
+from skyconf.model.kinds import dependency_levels, depends_on, kind
 from skyconf.plan import Change, phases
-from skyconf.resources import Key, dependency_levels, kind
+from skyconf.resources import Key
 
 Status = Literal["done", "failed", "skipped"]
 
@@ -63,6 +64,6 @@ def _blocked_by(change: Change, broken: set[tuple[str, Key]], broken_deletes: se
     # A delete waits for the deletes of whatever depends on its kind (a time frame outlives its rules).
     level = dependency_levels()
     for other in sorted(broken_deletes):
-        if change.kind in kind(other).depends_on and level[other] > level[change.kind]:
+        if depends_on(kind(other), change.kind) and level[other] > level[change.kind]:
             return f"the deletion of a {kind(other).title}"
     return ""

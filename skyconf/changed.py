@@ -20,17 +20,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from skyconf.config import find_root
 from skyconf.errors import SkyconfError
 from skyconf.load import TENANT_SUFFIXES
+from skyconf.repo import find_root
 
 # Inputs shared by every tenant, relative to the skyconf root; a trailing "/" means a folder.
 SHARED_INPUTS: tuple[str, ...] = ("templates/", "skyconf.yaml", "schemas/")
 # What GitHub sends as `github.event.before` for the first push of a branch: no base, so everything.
 NULL_REVISION = "0" * 40
 _REPOSITORY_VARIABLES = frozenset(
-    ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-     "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_IMPLICIT_WORK_TREE", "GIT_SHALLOW_FILE", "GIT_GRAFT_FILE")
+    (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_PREFIX",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_SHALLOW_FILE",
+        "GIT_GRAFT_FILE",
+    )
 )
 
 

@@ -16,9 +16,10 @@ from ruamel.yaml.error import YAMLError
 
 from skyconf.errors import ConfigError, Problem, SkyconfError, display_path
 from skyconf.model.base import Strict
-from skyconf.providers import DEFAULT_PROVIDER
+from skyconf.repo import CONFIG_FILE
 
-CONFIG_FILE = "skyconf.yaml"
+# The provider a profile uses unless it names one (see skyconf.providers).
+DEFAULT_PROVIDER = "netsapiens"
 SANDBOX = "sandbox"
 SANDBOX_TOKEN = "sandbox-token"
 SANDBOX_DB_ENV = "SKYCONF_SANDBOX_DB"
@@ -62,14 +63,6 @@ class Profile:
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     # Keep request and response bodies in the embedded sandbox's request log (conformance tests).
     record_bodies: bool = False
-
-
-def find_root(start: Path) -> Path:
-    """The repository root: the nearest folder above `start` holding skyconf.yaml or .git, else cwd."""
-    for folder in [start.resolve(), *start.resolve().parents]:
-        if (folder / CONFIG_FILE).is_file() or (folder / ".git").exists():
-            return folder
-    return Path.cwd()
 
 
 def sandbox_db(root: Path) -> Path:

@@ -30,9 +30,9 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
-from skyconf.config import find_root
 from skyconf.errors import ConfigError, Problem, display_path
 from skyconf.load import TENANT_SUFFIXES, tenant_folders
+from skyconf.repo import find_root
 from skyconf.schema import SCHEMA_PATH
 
 WIDTH = 120

@@ -25,7 +25,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import BaseResolver
 
 from skyconf.errors import ConfigError, Problem, display_path
-from skyconf.model.tenant import Tenant
+from skyconf.model.tenant import TenantBase, tenant_model
 
 Path_ = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -64,7 +64,7 @@ class Document:
 class LoadedTenant:
     name: str
     folder: Path
-    tenant: Tenant
+    tenant: TenantBase
     doc: Document
 
 
@@ -98,9 +98,9 @@ def load_tenant(folder: Path, env: Mapping[str, str] | None = None, *, secrets: 
     unchecked = {(p.line, p.column) for p in problems}
     if not secrets:
         problems = []
-    tenant: Tenant | None = None
+    tenant: TenantBase | None = None
     try:
-        tenant = Tenant.model_validate(doc.data)
+        tenant = tenant_model().model_validate(doc.data)
     except ValidationError as exc:
         # A missing secret is already reported (or unchecked); its stand-in failing validation is not news.
         problems.extend(p for p in _validation_problems(doc, exc) if (p.line, p.column) not in unchecked)
@@ -364,7 +364,7 @@ def _internal_step(step: str) -> bool:
 
 def _unknown_key_message(loc: Path_) -> str:
     key = str(loc[-1])
-    model = _model_at(Tenant, loc[:-1])
+    model = _model_at(tenant_model(), loc[:-1])
     if model is None:
         return f"unknown key '{key}'"
     names = [f.alias or n for n, f in model.model_fields.items()]

@@ -18,11 +18,12 @@ from typing import Any
 
 from skyconf import providers
 from skyconf.apply import Outcome, apply_changes
-from skyconf.config import find_root, load_profile
+from skyconf.config import load_profile
 from skyconf.errors import ConfigError, Problem, SkyconfError
 from skyconf.load import load_tenant, tenant_folders
 from skyconf.plan import Plan, TenantPlan, check_limits, diff, fingerprint, owner_fields
 from skyconf.providers import Connection, Provider
+from skyconf.repo import find_root
 from skyconf.resolve import Desired, resolve
 from skyconf.resources import State
 from skyconf.saved import SavedPlan, check_saved

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from skyconf.resources import KINDS, Fields, Key, Source, State, dependency_levels, kind
+from skyconf.model.kinds import KINDS, dependency_levels, kind
+from skyconf.resources import Fields, Key, Source, State
 
 Action = Literal["create", "update", "delete"]
 
@@ -170,8 +171,7 @@ def check_limits(changes: list[Change], live: State, limits: Limits) -> list[str
             n = sum(1 for c in changes if c.kind == kind_name and c.action == action)
             if n / existing > share:
                 problems.append(
-                    f"would {action} {n} of {existing} {kind(kind_name).title}s "
-                    f"({n / existing:.0%}, limit {share:.0%})"
+                    f"would {action} {n} of {existing} {kind(kind_name).title}s ({n / existing:.0%}, limit {share:.0%})"
                 )
     return problems
 

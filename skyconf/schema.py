@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from skyconf.model.tenant import Tenant
+from skyconf.model.tenant import tenant_model
 
 SCHEMA_PATH = Path("schemas") / "tenant.schema.json"
 
 
 def tenant_schema() -> dict[str, Any]:
-    schema = Tenant.model_json_schema(by_alias=True, mode="validation")
+    schema = tenant_model().model_json_schema(by_alias=True, mode="validation")
     # Each file of a tenant folder is a part of the tenant: `domain` and `time_zone` are required of
     # the folder (load.py checks that), not of every file.
     schema.pop("required", None)

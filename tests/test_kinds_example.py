@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skyconf.model.targets import TARGET_KINDS
+from skyconf.model.kinds import KINDS
+from skyconf.model.targets import target_prefixes
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants
 from skyconf.providers.netsapiens import MAPPINGS
-from skyconf.resources import KINDS
 from tests.conformance.openapi_check import SpecChecker
 
 ISSUE_3_KINDS = {
@@ -61,4 +61,4 @@ def test_example_answering_rules_use_every_target_kind(workspace: Path) -> None:
                 used.add("number" if value.startswith("+") else value.partition(":")[0])
             if name == "simultaneous_ring" and value:
                 used.update("number" if t.startswith("+") else t.partition(":")[0] for t in value["ring"])
-    assert used == {*TARGET_KINDS, "number"}
+    assert used == {*target_prefixes(), "number"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from skyconf.model.kinds import dependency_levels
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants
 from skyconf.plan import Change, Plan
 from skyconf.render.text import render_text
-from skyconf.resources import dependency_levels
 from skyconf.sandbox.log import Exchange
 from tests.conformance.openapi_check import SpecChecker
 

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from skyconf.cli.phones import render
+from skyconf.model.phone_templates import merge_overrides, normalize_config, zone_info
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants
 from skyconf.plan import Change
 from skyconf.render import field_lines
-from skyconf.render.phone_config import merge_overrides, normalize_config, zone_info
 from skyconf.resources import State
 from tests.conformance.openapi_check import SpecChecker
 from tests.conftest import REPO, portal_edit, portal_request, run

@@ -26,13 +26,13 @@ from skyconf.cli.common import (
     pbx_option,
     young_collections_only,
 )
-from skyconf.config import find_root
 from skyconf.errors import SkyconfError
 from skyconf.pipeline import Session, apply_runs, plan_tenants, refuse_over_limits, repo_root, whole_plan
 from skyconf.plan import Plan
 from skyconf.render.markdown import render_markdown
 from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
+from skyconf.repo import find_root
 from skyconf.saved import read_saved
 from skyconf.schema import SCHEMA_PATH, schema_text
 

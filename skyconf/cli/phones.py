@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from skyconf.cli.common import err, friendly_errors, out
+from skyconf.cli.common import err, friendly_errors, load_tenants, out
+from skyconf.errors import ConfigError, Problem, SkyconfError
+from skyconf.model.phone_catalog import find_model
+from skyconf.model.phone_templates import output_suffix
+from skyconf.model.phones import PHONE, declared_phones, normalize_mac, template_name
 
 
 @click.command("render")
@@ -28,9 +33,6 @@ def render(paths: tuple[Path, ...], macs: tuple[str, ...], out_dir: Path | None)
 
     @friendly_errors
     def run() -> None:
-        from skyconf.errors import SkyconfError
-        from skyconf.model.phones import normalize_mac
-        from skyconf.render.phone_config import output_suffix, rendered_phones
 
         wanted: set[str] = set()
         for text in macs:
@@ -58,3 +60,38 @@ def render(paths: tuple[Path, ...], macs: tuple[str, ...], out_dir: Path | None)
             err.print("no phones declared", markup=False)
 
     run()
+
+
+# --- rendered files ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedPhone:
+    tenant: str
+    mac: str
+    template: str
+    config: str
+
+
+def rendered_phones(paths: list[Path]) -> list[RenderedPhone]:
+    """Every declared phone's configuration, as plan/apply would store it (tenants fully checked)."""
+    out: list[RenderedPhone] = []
+    owners: dict[str, str] = {}
+    problems: list[Problem] = []
+    for desired in load_tenants(paths):
+        loaded = desired.tenant
+        for mac, (key, phone) in declared_phones(loaded.tenant).items():
+            resource = desired.state.get(*PHONE.ref(mac))
+            model = find_model(phone.model)
+            if resource is None or model is None:
+                continue
+            if mac in owners:
+                problems.append(
+                    loaded.doc.problem(("phones", key), f"MAC {mac} is also declared by tenant '{owners[mac]}'")
+                )
+                continue
+            owners[mac] = loaded.name
+            out.append(RenderedPhone(loaded.name, mac, template_name(phone, model), resource.fields["config"]))
+    if problems:
+        raise ConfigError(problems)
+    return out

@@ -13,13 +13,21 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from skyconf.model.base import Build, Needs, Strict, YamlPath
+from skyconf.model.base import Build, Export, Needs, Strict, YamlPath
+from skyconf.model.kinds import Kind, Section, register, register_section
 from skyconf.model.rules import DEFAULT_RULE
+from skyconf.model.targets import RING_TARGETS, target_prefixes
+from skyconf.model.timeframes import TIME_FRAME, TIME_FRAMES
+from skyconf.model.users import USER
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*")
 FALLBACKS = ("no_key_press", "unassigned_key")
 FALLBACK_ACTIONS = ("repeat", "hangup")
-MENU_TARGETS = ("user", "voicemail", "queue", "conference", "auto_attendant")
+
+
+def menu_targets() -> tuple[str, ...]:
+    """What a menu option may name: every forward target but a simultaneous ring's handsets."""
+    return tuple(p for p in target_prefixes() if p not in RING_TARGETS)
 
 
 class Menu(Strict):
@@ -66,21 +74,34 @@ class AutoAttendant(Strict):
     menus: dict[str, Menu] = Field(min_length=1)
 
 
+AUTO_ATTENDANT = register(
+    Kind(
+        "auto_attendant",
+        "auto attendant",
+        ("extension",),
+        depends_on=(USER, TIME_FRAME),
+        display_fields=("name",),
+        prune_key="auto_attendants",
+        uses_targets=True,
+    )
+)
+
+
 def attendant_resources(build: Build) -> None:
-    t = build.tenant
-    for ext, attendant in t.auto_attendants.items():
+    frames = TIME_FRAMES.of(build.tenant)
+    for ext, attendant in AUTO_ATTENDANTS.of(build.tenant).items():
         path: YamlPath = ("auto_attendants", ext)
         needs: Needs = set()
         menus: dict[str, dict[str, str]] = {}
         for frame, menu in attendant.menus.items():
             mpath = (*path, "menus", frame)
             if frame != DEFAULT_RULE:
-                if frame not in t.time_frames:
-                    build.fail(mpath, _unknown_frame(frame, list(t.time_frames)))
+                if frame not in frames:
+                    build.fail(mpath, _unknown_frame(frame, list(frames)))
                     continue
-                needs.add(("time_frame", (frame,)))
+                needs.add(TIME_FRAME.ref(frame))
             menus[frame] = _menu(build, ext, menu, mpath, needs)
-        build.add("auto_attendant", (ext,), {"name": attendant.name, "menus": menus}, path, needs)
+        build.add(AUTO_ATTENDANT, (ext,), {"name": attendant.name, "menus": menus}, path, needs)
 
 
 def _menu(build: Build, ext: str, menu: Menu, path: YamlPath, needs: Needs) -> dict[str, str]:
@@ -90,9 +111,9 @@ def _menu(build: Build, ext: str, menu: Menu, path: YamlPath, needs: Needs) -> d
         if "self" in text.split(":", 1)[-1:]:
             build.fail(kpath, "'self' has no meaning in an auto attendant menu; name the extension")
             continue
-        target = build.target(text, kpath, needs, kinds=MENU_TARGETS)
+        target = build.target(text, kpath, needs, kinds=menu_targets())
         if target == f"auto_attendant:{ext}":
-            needs.discard(("auto_attendant", (ext,)))
+            needs.discard(AUTO_ATTENDANT.ref(ext))
         if target is not None:
             out[key] = target
     for name in FALLBACKS:
@@ -102,7 +123,7 @@ def _menu(build: Build, ext: str, menu: Menu, path: YamlPath, needs: Needs) -> d
         if text in FALLBACK_ACTIONS:
             out[name] = text
             continue
-        target = build.target(text, (*path, name), set(needs), kinds=MENU_TARGETS)
+        target = build.target(text, (*path, name), set(needs), kinds=menu_targets())
         if target is None:
             continue
         if target not in out.values():
@@ -134,3 +155,59 @@ def attendant_yaml(fields: dict[str, Any], frames: list[str]) -> dict[str, Any]:
         menu = menus[frame]
         out[frame] = {k: menu[k] for k in (*KEYS, *FALLBACKS) if k in menu}
     return {"name": fields.get("name"), "menus": out}
+
+
+def attendant_export(ex: Export) -> dict[str, Any]:
+    """The live attendants as YAML: menus of frames that are not imported, and options naming what is
+    not imported, are left out and noted."""
+    out: dict[str, Any] = {}
+    for r in ex.live.of_kind(AUTO_ATTENDANT.name):
+        ext = r.key[0]
+        menus: dict[str, dict[str, str]] = {}
+        for frame, menu in (r.fields.get("menus") or {}).items():
+            if frame != DEFAULT_RULE and frame not in ex.frames:
+                ex.note(f"auto attendant {ext}: menu for time frame '{frame}', which is not imported; left out")
+                continue
+            kept: dict[str, str] = {}
+            for key, target in menu.items():
+                if key in FALLBACKS:
+                    continue
+                if ex.target_ok(target, ext, kinds=menu_targets()):
+                    kept[key] = target
+                else:
+                    ex.note(f"auto attendant {ext}, menu {frame}, key {key}: {target!r} is not imported; left out")
+            for name in FALLBACKS:
+                value = menu.get(name)
+                if value is not None and (value in FALLBACK_ACTIONS or value in kept.values()):
+                    kept[name] = value
+                elif value is not None:
+                    ex.note(f"auto attendant {ext}, menu {frame}: {name} '{value}' is not expressible; left out")
+            if any(k not in FALLBACKS for k in kept):
+                menus[frame] = kept
+            else:
+                ex.note(f"auto attendant {ext}, menu {frame}: no key option left; not imported")
+        if not menus:
+            ex.note(f"auto attendant {ext}: no menu left; not imported")
+            continue
+        data = ex.validated(
+            AutoAttendant, attendant_yaml({**r.fields, "menus": menus}, ex.frames), f"auto attendant {ext}"
+        )
+        if data is not None:
+            out[ext] = data
+    return out
+
+
+AUTO_ATTENDANTS: Section[dict[str, AutoAttendant]] = register_section(
+    Section(
+        "auto_attendants",
+        dict[str, AutoAttendant],
+        dict,
+        "auto_attendants.yaml",
+        build=attendant_resources,
+        order=52,
+        export=attendant_export,
+        extension_kind=AUTO_ATTENDANT,
+        extension_word="auto attendant",
+        targets=("auto_attendant",),
+    )
+)

@@ -11,7 +11,9 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from skyconf.model.base import Build, Needs, Strict, YamlPath
+from skyconf.model.base import Build, Export, Needs, Strict, YamlPath
+from skyconf.model.kinds import Kind, Section, register, register_section
+from skyconf.model.users import USER
 
 PIN_FIELDS = ("leader_pin", "participant_pin")
 
@@ -49,8 +51,21 @@ class Conference(Strict):
         return value
 
 
+CONFERENCE = register(
+    Kind(
+        "conference",
+        "conference",
+        ("extension",),
+        depends_on=(USER,),
+        secret_fields=frozenset(PIN_FIELDS),
+        display_fields=("name",),
+        prune_key="conferences",
+    )
+)
+
+
 def conference_resources(build: Build) -> None:
-    for ext, conf in build.tenant.conferences.items():
+    for ext, conf in CONFERENCES.of(build.tenant).items():
         path: YamlPath = ("conferences", ext)
         needs: Needs = set()
         fields: dict[str, Any] = {"name": conf.name}
@@ -72,7 +87,7 @@ def conference_resources(build: Build) -> None:
             value = getattr(conf, name)
             if value is not None:
                 fields[name] = value
-        build.add("conference", (ext,), fields, path, needs)
+        build.add(CONFERENCE, (ext,), fields, path, needs)
 
 
 def conference_yaml(fields: dict[str, Any]) -> dict[str, Any]:
@@ -85,3 +100,41 @@ def conference_yaml(fields: dict[str, Any]) -> dict[str, Any]:
         if fields.get(name):
             out[name] = True
     return out
+
+
+def conference_export(ex: Export) -> dict[str, Any]:
+    """The live bridges as YAML; what the models refuse is left out and noted."""
+    out: dict[str, Any] = {}
+    for r in ex.live.of_kind(CONFERENCE.name):
+        ext = r.key[0]
+        fields = ex.masked(r)
+        if fields.get("owner") and fields["owner"] not in ex.users:
+            ex.note(f"conference {ext}: owner {fields['owner']} is not an imported user; left out")
+            fields["owner"] = None
+        if r.fields.get("leader_pin") and r.fields.get("leader_pin") == r.fields.get("participant_pin"):
+            ex.note(f"conference {ext}: the participant PIN equals the leader PIN (they must differ); left out")
+            ex.drop_secret(fields["participant_pin"])
+            fields["participant_pin"] = None
+        if fields.get("quorum") and fields.get("max_participants") and fields["quorum"] > fields["max_participants"]:
+            ex.note(f"conference {ext}: quorum is larger than max_participants; quorum left out")
+            fields["quorum"] = None
+        data = ex.validated(Conference, conference_yaml(fields), f"conference {ext}")
+        if data is not None:
+            out[ext] = data
+    return out
+
+
+CONFERENCES: Section[dict[str, Conference]] = register_section(
+    Section(
+        "conferences",
+        dict[str, Conference],
+        dict,
+        "conferences.yaml",
+        build=conference_resources,
+        order=53,
+        export=conference_export,
+        extension_kind=CONFERENCE,
+        extension_word="conference",
+        targets=("conference",),
+    )
+)

@@ -13,12 +13,17 @@ second contact.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from skyconf.model.base import Build, Strict, YamlPath
+from skyconf.model.base import Build, Needs, Strict, YamlPath
+from skyconf.model.kinds import Kind, Section, register, register_section
 from skyconf.model.targets import TargetError, parse_number
+from skyconf.model.tenant import DOMAIN
+
+if TYPE_CHECKING:
+    from skyconf.resources import Key
 
 NUMBER_FIELDS = ("work", "cell", "home", "fax")
 TEXT_FIELDS = ("first_name", "middle_name", "last_name", "company", "email")
@@ -78,8 +83,11 @@ def split_stored_key(middle: str) -> tuple[str, str | None]:
     return middle[: m.start()].strip(), m.group(1)
 
 
-def contact_resources(build: Build, contacts: list[Contact], owner: str | None, path: YamlPath) -> None:
-    """One resource per contact: kind `contact` (shared) or `user_contact` (owner = a user's extension)."""
+def contact_resources(
+    build: Build, contacts: list[Contact], kind: Kind, owner: Key, path: YamlPath, needs: Needs | None = None
+) -> None:
+    """One resource per contact, of `kind` (the shared directory's, or a user's: then `owner` is the
+    user's key and `needs` names the user)."""
     seen: dict[str, int] = {}
     for i, contact in enumerate(contacts):
         cpath = (*path, i)
@@ -103,10 +111,29 @@ def contact_resources(build: Build, contacts: list[Contact], owner: str | None, 
                     build.fail((*cpath, name), str(exc))
                     continue
             fields[name] = value or None
-        if owner is None:
-            build.add("contact", (ident,), dict(sorted(fields.items())), cpath)
-        else:
-            build.add("user_contact", (owner, ident), dict(sorted(fields.items())), cpath, {("user", (owner,))})
+        build.add(kind, (*owner, ident), dict(sorted(fields.items())), cpath, set(needs or ()))
+
+
+CONTACT = register(
+    Kind(
+        "contact",
+        "contact",
+        ("identity",),
+        depends_on=(DOMAIN,),
+        display_fields=("first_name", "last_name", "company"),
+        prune_key="contacts",
+    )
+)
+
+
+def _build(build: Build) -> None:
+    contact_resources(build, CONTACTS.of(build.tenant), CONTACT, (), ("contacts",))
+
+
+# The shared directory (on every phone).
+CONTACTS: Section[list[Contact]] = register_section(
+    Section("contacts", list[Contact], list, "contacts.yaml", build=_build, order=30)
+)
 
 
 # --- import: a live contact back into YAML --------------------------------------------------------

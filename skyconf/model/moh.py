@@ -11,12 +11,15 @@ The file's content is compared through its SHA-256, which the PBX keeps in the e
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from skyconf.model.base import Build, Needs, Strict, YamlPath
+from skyconf.model.kinds import Kind, Section, register, register_section
+from skyconf.model.tenant import DOMAIN
 
 MAX_AUDIO_BYTES = 10 * 1024 * 1024
 _SHORT_TEXT = 48
@@ -62,11 +65,19 @@ def file_key(relative: str) -> str:
     return f"file:{relative}"
 
 
-def moh_resources(build: Build, moh: MusicOnHold, owner: str | None, path: YamlPath) -> None:
-    """The playlist's entries (kind moh_file / user_moh_file) and the playlist itself (its order)."""
+def moh_resources(
+    build: Build,
+    moh: MusicOnHold,
+    kinds: tuple[Kind, Kind],
+    owner: str | None,
+    path: YamlPath,
+    needs: Needs | None = None,
+) -> None:
+    """The playlist's entries and the playlist itself (its order), as `kinds` (entry kind, playlist
+    kind): the domain's, or user `owner`'s (then `needs` names the user)."""
+    file_kind, playlist_kind = kinds
     scope = owner if owner is not None else build.tenant.domain
-    prefix = "" if owner is None else "user_"
-    owner_needs: Needs = {("user", (owner,))} if owner is not None else set()
+    owner_needs: Needs = set(needs or ())
     keys: list[str] = []
     for i, entry in enumerate(moh.files):
         epath = (*path, "files", i)
@@ -88,10 +99,9 @@ def moh_resources(build: Build, moh: MusicOnHold, owner: str | None, path: YamlP
             build.fail(epath, f"listed twice (also entry {keys.index(key) + 1})")
             continue
         keys.append(key)
-        build.add(f"{prefix}moh_file", (scope, key), fields, epath, set(owner_needs))
+        build.add(file_kind, (scope, key), fields, epath, set(owner_needs))
     order: dict[str, Any] = {} if moh.randomized else {"order": keys}
-    needs = owner_needs | {(f"{prefix}moh_file", (scope, k)) for k in keys}
-    build.add(f"{prefix}moh_playlist", (scope,), order, path, needs)
+    build.add(playlist_kind, (scope,), order, path, owner_needs | {file_kind.ref(scope, k) for k in keys})
 
 
 def moh_settings(moh: MusicOnHold) -> dict[str, Any]:
@@ -126,6 +136,27 @@ def _audio(build: Build, text: str, path: YamlPath) -> tuple[str, str] | None:
         build.fail(path, f"'{text}' is not a WAV file (RIFF/WAVE); convert it to WAV first")
         return None
     return target.relative_to(folder).as_posix(), hashlib.sha256(data).hexdigest()
+
+
+# Music on hold: a playlist per scope (the domain, or a user) owns its entries. The playlist exists in
+# the desired state only where the YAML declares music on hold, so an undeclared scope's files are out
+# of reach; a declared one's list is complete (entries it does not name are deleted).
+_MOH_FILE = Kind("moh_file", "music-on-hold entry", ("domain", "entry"), depends_on=(DOMAIN,), prune_default=True)
+MOH_PLAYLIST = register(Kind("moh_playlist", "music on hold", ("domain",), depends_on=(_MOH_FILE,), singleton=True))
+MOH_FILE = register(replace(_MOH_FILE, owner=MOH_PLAYLIST))
+
+
+def _build(build: Build) -> None:
+    moh = MUSIC_ON_HOLD.of(build.tenant)
+    if moh is not None:
+        build.merge(DOMAIN, (build.tenant.domain,), moh_settings(moh))
+        moh_resources(build, moh, (MOH_FILE, MOH_PLAYLIST), None, ("music_on_hold",))
+
+
+# The domain's music on hold.
+MUSIC_ON_HOLD: Section[MusicOnHold | None] = register_section(
+    Section("music_on_hold", MusicOnHold | None, lambda: None, "music_on_hold.yaml", build=_build, order=40)
+)
 
 
 # --- import: a live playlist back into YAML -------------------------------------------------------

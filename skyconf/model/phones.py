@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
-from skyconf.config import find_root
 from skyconf.errors import Problem
 from skyconf.model.base import Build, Needs, Strict, YamlPath
-from skyconf.model.contacts import NUMBER_FIELDS, Contact, identity
+from skyconf.model.contacts import CONTACT, CONTACTS, NUMBER_FIELDS, Contact, identity
+from skyconf.model.kinds import Kind, Section, register, register_section
 from skyconf.model.phone_catalog import FAMILY_TEMPLATES, MAX_LINES, PhoneModel, find_model, model_ids
-from skyconf.model.targets import TargetError, parse_number
-from skyconf.render.phone_config import (
+from skyconf.model.phone_templates import (
     TEMPLATES_DIR,
     PhoneRenderer,
     TemplateProblem,
@@ -33,9 +32,12 @@ from skyconf.render.phone_config import (
     one_line,
     zone_info,
 )
+from skyconf.model.targets import TargetError, parse_number
+from skyconf.model.users import USER, USERS
+from skyconf.repo import find_root
 
 if TYPE_CHECKING:
-    from skyconf.model.tenant import Tenant
+    from skyconf.model.tenant import TenantBase
 
 _SEPARATED = re.compile(r"^[0-9A-Fa-f]{2}([:\-.]?)(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}$")
 _DOTTED = re.compile(r"^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$")
@@ -117,10 +119,10 @@ def templates_folder(tenant_folder: Path) -> Path:
     return find_root(tenant_folder) / TEMPLATES_DIR
 
 
-def declared_phones(tenant: Tenant) -> dict[str, tuple[str, Phone]]:
+def declared_phones(tenant: TenantBase) -> dict[str, tuple[str, Phone]]:
     """MAC (normalized) -> (YAML key, phone), for phones whose MAC is valid; first spelling wins."""
     out: dict[str, tuple[str, Phone]] = {}
-    for key, phone in tenant.phones.items():
+    for key, phone in PHONES.of(tenant).items():
         try:
             mac = normalize_mac(key)
         except ValueError:
@@ -133,13 +135,13 @@ def phone_resources(build: Build) -> list[Problem]:
     """One `phone` resource per valid phone; returns the template problems (file:line of the template),
     after reporting YAML problems through `build.fail`."""
     tenant = build.tenant
-    if not tenant.phones:
+    if not PHONES.of(tenant):
         return []
     renderer = PhoneRenderer(templates_folder(build.folder))
     shared = one_line(_shared_context(build))  # cleaned once: the directory is the same for every phone
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    for key, phone in tenant.phones.items():
+    for key, phone in PHONES.of(tenant).items():
         path: YamlPath = ("phones", key)
         try:
             mac = normalize_mac(key)
@@ -161,7 +163,7 @@ def phone_resources(build: Build) -> list[Problem]:
             problems.append(Problem(built.file, built.line, 1, f"phones.{key}", f"{built.message} (phone at {where})"))
         elif built is not None:
             fields, needs = built
-            build.add("phone", (mac,), fields, path, needs)
+            build.add(PHONE, (mac,), fields, path, needs)
     return problems
 
 
@@ -206,7 +208,7 @@ def _phone(
         elif build.user_extension(ext, bpath, set()) is None:  # watching needs no order: no dependency
             ok = False
         else:
-            blf.append({"index": len(blf) + 1, "extension": ext, "label": _name(tenant.users[ext])})
+            blf.append({"index": len(blf) + 1, "extension": ext, "label": _name(USERS.of(tenant)[ext])})
 
     dials: list[dict[str, Any]] = []
     for i, dial in enumerate(phone.speed_dial):
@@ -224,7 +226,7 @@ def _phone(
         build.fail(where, f"no template '{template}' in {renderer.shown('')}{hint}")
         ok = False
 
-    owner = tenant.users.get(phone.user)
+    owner = USERS.of(tenant).get(phone.user)
     zone_name = (owner.time_zone if owner and owner.time_zone else None) or tenant.time_zone
     try:
         zone = zone_info(zone_name)
@@ -251,7 +253,7 @@ def _phone(
             {
                 "index": n,
                 "extension": ext,
-                "name": _name(tenant.users[ext]),
+                "name": _name(USERS.of(tenant)[ext]),
                 "sip_uri": f"sip:{ext}@{tenant.domain}",
             }
             for n, ext in enumerate([phone.user, *lines], start=1)
@@ -274,9 +276,9 @@ def _speed_dial(build: Build, dial: SpeedDial, path: YamlPath) -> dict[str, Any]
     text = dial.target.strip()
     prefix, sep, rest = text.partition(":")
     if sep and prefix == "contact":
-        contact = _find_contact(tenant.contacts, rest.strip())
+        contact = _find_contact(CONTACTS.of(tenant), rest.strip())
         if contact is None:
-            names = [_contact_name(c) for c in tenant.contacts]
+            names = [_contact_name(c) for c in CONTACTS.of(tenant)]
             shown = ", ".join(n for n in names if n) or "none declared"
             build.fail((*path, "target"), f"no contact '{rest.strip()}' in the shared contacts ({shown})")
             return None
@@ -297,7 +299,7 @@ def _speed_dial(build: Build, dial: SpeedDial, path: YamlPath) -> dict[str, Any]
     if text.isdigit() and len(text) <= 7:
         if build.user_extension(text, (*path, "target"), set()) is None:
             return None
-        return {"kind": "user", "label": dial.label or _name(tenant.users[text]), "number": text}
+        return {"kind": "user", "label": dial.label or _name(USERS.of(tenant)[text]), "number": text}
     try:
         number = parse_number(text, tenant.country)
     except TargetError as exc:
@@ -355,7 +357,7 @@ def _shared_context(build: Build) -> dict[str, Any]:
             "department": u.department,
             "email": u.email,
         }
-        for ext, u in sorted(t.users.items(), key=lambda item: (len(item[0]), item[0]))
+        for ext, u in sorted(USERS.of(t).items(), key=lambda item: (len(item[0]), item[0]))
     ]
     contacts = [
         {
@@ -366,11 +368,11 @@ def _shared_context(build: Build) -> dict[str, Any]:
             "name": _contact_name(c),
             **{f: getattr(c, f) for f in NUMBER_FIELDS},
         }
-        for c in t.contacts
+        for c in CONTACTS.of(t)
     ]
     return {
         "tenant": {"domain": t.domain, "time_zone": t.time_zone, "country": t.country},
-        "settings": dict(t.phone_settings),
+        "settings": dict(PHONE_SETTINGS.of(t)),
         "directory": {"users": users, "contacts": contacts},
     }
 
@@ -383,6 +385,33 @@ def _unknown_model(text: str) -> str:
     hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(ids)}"
     families = "Yealink T4x/T5x, Poly VVX/Edge and Grandstream GRP"
     return f"unknown phone model '{text}' (skyconf ships templates for {families}){hint}"
+
+
+PHONE = register(
+    Kind(
+        "phone",
+        "phone",
+        ("mac",),
+        depends_on=(USER, CONTACT),
+        display_fields=("model", "user"),
+        prune_key="phones",
+    )
+)
+
+
+def _build(build: Build) -> None:
+    for problem in phone_resources(build):
+        build.report(problem)
+
+
+# Desk phones by MAC address (see templates/ for their configuration).
+PHONES: Section[dict[str, Phone]] = register_section(
+    Section("phones", dict[str, Phone], dict, "phones.yaml", build=_build, order=60)
+)
+# Values every phone template can read as settings.NAME (phonebook_url, ntp_server, ldap_url...).
+PHONE_SETTINGS: Section[dict[str, Scalar]] = register_section(
+    Section("phone_settings", dict[str, Scalar], dict, "phones.yaml", order=61)
+)
 
 
 # --- import: rendering candidate phones -----------------------------------------------------------

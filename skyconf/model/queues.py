@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from skyconf.model.base import Build, Needs, Strict, YamlPath
+from skyconf.model.base import Build, Export, Needs, Strict, YamlPath
+from skyconf.model.kinds import Kind, Section, register, register_section
+from skyconf.model.users import USER
 
 Dispatch = Literal["round_robin", "tiered_round_robin", "ring_all", "linear_cascade", "linear_hunt", "call_park"]
 
@@ -30,8 +32,20 @@ class CallQueue(Strict):
         return value
 
 
+CALL_QUEUE = register(
+    Kind(
+        "call_queue",
+        "call queue",
+        ("extension",),
+        depends_on=(USER,),
+        display_fields=("description",),
+        prune_key="call_queues",
+    )
+)
+
+
 def queue_resources(build: Build) -> None:
-    for ext, queue in build.tenant.call_queues.items():
+    for ext, queue in CALL_QUEUES.of(build.tenant).items():
         path: YamlPath = ("call_queues", ext)
         needs: Needs = set()
         fields: dict[str, Any] = {
@@ -48,7 +62,7 @@ def queue_resources(build: Build) -> None:
                 elif build.user_extension(agent, apath, needs) is not None:
                     agents.append(agent)
             fields["agents"] = agents
-        build.add("call_queue", (ext,), fields, path, needs)
+        build.add(CALL_QUEUE, (ext,), fields, path, needs)
 
 
 def queue_yaml(fields: dict[str, Any]) -> dict[str, Any]:
@@ -61,3 +75,35 @@ def queue_yaml(fields: dict[str, Any]) -> dict[str, Any]:
     if fields.get("agents") is not None:
         out["agents"] = list(fields["agents"])
     return out
+
+
+def queue_export(ex: Export) -> dict[str, Any]:
+    """The live queues as YAML; agents that are not imported users are left out."""
+    out: dict[str, Any] = {}
+    for r in ex.live.of_kind(CALL_QUEUE.name):
+        fields = dict(r.fields)
+        if fields.get("agents") is not None:
+            agents = list(dict.fromkeys(a for a in fields["agents"] if a in ex.users))
+            if len(agents) != len(fields["agents"]):
+                ex.note(f"call queue {r.key[0]}: agents that are not imported users were left out")
+            fields["agents"] = agents
+        data = ex.validated(CallQueue, queue_yaml(fields), f"call queue {r.key[0]}")
+        if data is not None:
+            out[r.key[0]] = data
+    return out
+
+
+CALL_QUEUES: Section[dict[str, CallQueue]] = register_section(
+    Section(
+        "call_queues",
+        dict[str, CallQueue],
+        dict,
+        "call_queues.yaml",
+        build=queue_resources,
+        order=51,
+        export=queue_export,
+        extension_kind=CALL_QUEUE,
+        extension_word="call queue",
+        targets=("queue",),
+    )
+)

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from skyconf.model.base import Strict
-from skyconf.model.targets import TARGET_KINDS, TargetError, parse_target
+from skyconf.model.base import Build, Needs, Strict, YamlPath
+from skyconf.model.targets import TargetError, parse_target, target_prefixes
 
 DEFAULT_RULE = "default"
 FORWARD_OPTIONS = ("forward_always", "forward_active", "forward_busy", "forward_no_answer", "forward_offline")
@@ -79,7 +79,7 @@ def with_self(target: str, own: str) -> str:
     """`voicemail:101` -> `voicemail:self` in user 101's rules: how a person writes the own extension,
     and what lets two users' rules compare equal (so a profile can hold them)."""
     kind, sep, ext = target.partition(":")
-    return f"{kind}:self" if sep and kind in TARGET_KINDS and ext == own else target
+    return f"{kind}:self" if sep and kind in target_prefixes() and ext == own else target
 
 
 def rule_yaml(fields: Mapping[str, Any], own: str) -> dict[str, Any]:
@@ -152,3 +152,25 @@ def rule_fields(rule: AnsweringRule, own: str, country: str) -> dict[str, Any] |
         )
     except TargetError:
         return None
+
+
+def rule_resource_fields(build: Build, ext: str, rule: AnsweringRule, path: YamlPath, needs: Needs) -> dict[str, Any]:
+    """The resource fields of user `ext`'s rule, every target checked (`needs` gains what they name)."""
+
+    def forward(option: str, text: str) -> str | None:
+        return build.target(text, (*path, option), needs, own_extension=ext)
+
+    def ring(texts: list[str]) -> list[str]:
+        out: list[str] = []
+        for i, text in enumerate(texts):
+            ipath = (*path, "simultaneous_ring", "ring", i)
+            target = build.target(text, ipath, needs, own_extension=ext, ring_list=True)
+            if target and target in out:
+                build.fail(ipath, f"'{text}' is listed twice")
+            if target == f"handset:{ext}":
+                build.fail(ipath, "the user's own handset: use include_extension: true instead")
+            if target:
+                out.append(target)
+        return out
+
+    return fields_of(rule, forward, ring)

@@ -11,11 +11,15 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-# Target prefixes that name one of the tenant's users.
-USER_TARGETS = ("user", "handset", "voicemail")
-# Target prefixes that name another kind of extension (declared in their own sections).
-OTHER_TARGETS = ("queue", "auto_attendant", "conference")
-TARGET_KINDS = USER_TARGETS + OTHER_TARGETS
+from skyconf.model.kinds import target_kinds
+
+# A simultaneous ring rings these (and phone numbers); it cannot apply another user's rules.
+RING_TARGETS = ("handset",)
+
+
+def target_prefixes() -> tuple[str, ...]:
+    """Every target prefix the declared sections offer (`user`, `queue`, ...)."""
+    return tuple(target_kinds())
 
 
 class TargetError(ValueError):
@@ -24,7 +28,7 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # one of TARGET_KINDS, or "number"
+    kind: str  # a target prefix (see target_prefixes), or "number"
     value: str  # an extension, or an E.164 number
 
     def __str__(self) -> str:
@@ -46,13 +50,14 @@ def parse_target(text: str, *, own_extension: str, country: str, ring_list: bool
     """`kind:EXT` (EXT may be `self`) or an external number."""
     text = text.strip()
     prefix, sep, rest = text.partition(":")
-    if sep and prefix in TARGET_KINDS:
+    prefixes = target_prefixes()
+    if sep and prefix in prefixes:
         ext = own_extension if rest == "self" else rest
         if not ext.isdigit():
             raise TargetError(f"'{text}': {prefix}: needs an extension (digits) or self")
         return Target(prefix, ext)
     if sep and not prefix.startswith("+") and not prefix.isdigit():
-        raise TargetError(f"'{text}': unknown target kind '{prefix}'; use one of {', '.join(TARGET_KINDS)}")
+        raise TargetError(f"'{text}': unknown target kind '{prefix}'; use one of {', '.join(prefixes)}")
     if text == "self":
         raise TargetError("'self' needs a kind, e.g. voicemail:self")
     digits = text.replace(" ", "").replace("-", "")

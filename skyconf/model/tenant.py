@@ -1,34 +1,21 @@
-"""The tenant: one PBX domain, declared by one folder of YAML files."""
+"""The tenant: one PBX domain, declared by one folder of YAML files.
+
+`TenantBase` holds what every tenant has (its domain, connection, country, time zone, prune and
+safety settings); the sections (users, time frames, call queues, ...) are declared by their own
+model modules, and `tenant_model()` puts them together into the model that load validates with.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, create_model
 
-from skyconf.model.attendants import AutoAttendant
 from skyconf.model.base import Strict
-from skyconf.model.conferences import Conference
-from skyconf.model.contacts import Contact
-from skyconf.model.moh import MusicOnHold
-from skyconf.model.phones import Phone, Scalar
-from skyconf.model.queues import CallQueue
-from skyconf.model.timeframes import TimeFrame
-from skyconf.model.users import Profile, User
+from skyconf.model.kinds import SECTIONS, Kind, generation, prune_keys, register
 
-# YAML section -> resource kind it prunes (see `prune:`).
-PRUNABLE = {
-    "users": "user",
-    "time_frames": "time_frame",
-    "user_time_frames": "user_time_frame",
-    "answering_rules": "answer_rule",
-    "contacts": "contact",
-    "user_contacts": "user_contact",
-    "conferences": "conference",
-    "call_queues": "call_queue",
-    "auto_attendants": "auto_attendant",
-    "phones": "phone",
-}
+DOMAIN = register(Kind("domain", "domain settings", ("domain",), singleton=True))
 
 
 class Safety(Strict):
@@ -42,7 +29,7 @@ class Safety(Strict):
     min_objects: int = Field(4, ge=0)
 
 
-class Tenant(Strict):
+class TenantBase(Strict):
     # The PBX domain this folder owns.
     domain: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=64)
     # Connection profile: "sandbox" (built in) or a name from skyconf.yaml.
@@ -52,33 +39,25 @@ class Tenant(Strict):
     # IANA time zone the domain's time frames are evaluated in.
     time_zone: str
     # Per section: delete live objects the YAML does not mention (true) or leave them alone (false).
-    prune: dict[
-        Literal[
-            "users",
-            "time_frames",
-            "user_time_frames",
-            "answering_rules",
-            "contacts",
-            "user_contacts",
-            "conferences",
-            "call_queues",
-            "auto_attendants",
-            "phones",
-        ],
-        bool,
-    ] = {}
+    prune: dict[str, bool] = {}
     safety: Safety = Safety()
-    time_frames: dict[str, TimeFrame] = {}
-    profiles: dict[str, Profile] = {}
-    users: dict[str, User] = {}
-    # The shared directory.
-    contacts: list[Contact] = []
-    # The domain's music on hold.
-    music_on_hold: MusicOnHold | None = None
-    conferences: dict[str, Conference] = {}
-    call_queues: dict[str, CallQueue] = {}
-    auto_attendants: dict[str, AutoAttendant] = {}
-    # Desk phones by MAC address (see templates/ for their configuration).
-    phones: dict[str, Phone] = {}
-    # Values every phone template can read as settings.NAME (phonebook_url, ntp_server, ldap_url...).
-    phone_settings: dict[str, Scalar] = {}
+
+    def section(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+def tenant_model() -> type[TenantBase]:
+    """The tenant model with every declared section (made again when a kind is declared)."""
+    return _model(generation())
+
+
+@functools.cache
+def _model(_generation: int) -> type[TenantBase]:
+    keys: Any = Literal.__getitem__(tuple(sorted(prune_keys())))
+    fields: dict[str, Any] = {
+        s.name: (s.annotation, Field(default_factory=s.default, description=s.description or None))
+        for s in sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
+    }
+    fields["prune"] = (dict[keys, bool], Field(default_factory=dict))
+    model: type[TenantBase] = create_model("Tenant", __base__=TenantBase, **fields)
+    return model

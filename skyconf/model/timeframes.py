@@ -14,7 +14,10 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from skyconf.model.base import Strict
+from skyconf.model.base import Build, Strict, YamlPath
+from skyconf.model.kinds import Kind, Section, register, register_section
+from skyconf.model.rules import DEFAULT_RULE
+from skyconf.model.tenant import DOMAIN
 
 T = TypeVar("T", int, dt.datetime)
 
@@ -287,3 +290,45 @@ def date_yaml(start: str, end: str) -> str | dict[str, str]:
             return last.isoformat()
         return {"from": first.date().isoformat(), "to": last.isoformat()}
     return {"from": _fmt(first), "to": _fmt(stop)}
+
+
+# --- the `time_frames:` section ---------------------------------------------------------------------
+
+TIME_FRAME = register(Kind("time_frame", "time frame", ("name",), depends_on=(DOMAIN,), prune_key="time_frames"))
+
+
+def check_frame_name(build: Build, name: str, path: YamlPath) -> None:
+    if name == DEFAULT_RULE or not any(c.isalnum() for c in name):
+        build.fail(path, f"'{name}' cannot name a time frame: 'default' is the default answering rule's key")
+
+
+def check_priority(build: Build, priorities: dict[int, str], name: str, frame: TimeFrame, path: YamlPath) -> None:
+    """Record a frame's priority; a priority two frames share is a problem (which rule wins would be a guess)."""
+    if frame.priority in priorities:
+        build.fail(
+            (*path, "priority"),
+            f"priority {frame.priority} is already used by time frame '{priorities[frame.priority]}'",
+        )
+    priorities[frame.priority] = name
+
+
+def domain_priorities(tenant: Any) -> dict[int, str]:
+    """Priority -> name of the domain's time frames (the first one where two share one)."""
+    out: dict[int, str] = {}
+    for name, frame in TIME_FRAMES.of(tenant).items():
+        out.setdefault(frame.priority, name)
+    return out
+
+
+def _build(build: Build) -> None:
+    priorities: dict[int, str] = {}
+    for name, frame in TIME_FRAMES.of(build.tenant).items():
+        path: YamlPath = ("time_frames", name)
+        check_frame_name(build, name, path)
+        check_priority(build, priorities, name, frame, path)
+        build.add(TIME_FRAME, (name,), frame.resolved(build.years), path)
+
+
+TIME_FRAMES: Section[dict[str, TimeFrame]] = register_section(
+    Section("time_frames", dict[str, TimeFrame], dict, "time_frames.yaml", build=_build, order=10)
+)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import EmailStr, Field, field_validator
 
-from skyconf.model.base import Build, Strict, YamlPath
-from skyconf.model.contacts import Contact
-from skyconf.model.moh import UserMusicOnHold, moh_settings
-from skyconf.model.rules import AnsweringRule
+from skyconf.model.base import Build, Needs, Strict, YamlPath, check_time_zone, unknown
+from skyconf.model.contacts import Contact, contact_resources
+from skyconf.model.kinds import Kind, Section, register, register_section
+from skyconf.model.moh import UserMusicOnHold, moh_resources, moh_settings
+from skyconf.model.rules import DEFAULT_RULE, AnsweringRule, rule_resource_fields
 from skyconf.model.targets import TargetError, parse_number
-from skyconf.model.timeframes import TimeFrame
+from skyconf.model.tenant import DOMAIN
+from skyconf.model.timeframes import (
+    TIME_FRAME,
+    TIME_FRAMES,
+    TimeFrame,
+    check_frame_name,
+    check_priority,
+    domain_priorities,
+)
 
 Scope = Literal[
     "Basic User",
@@ -158,6 +168,184 @@ def user_settings(build: Build, ext: str, user: User, path: YamlPath) -> dict[st
     if user.music_on_hold is not None:
         fields.update(moh_settings(user.music_on_hold))
     return fields
+
+
+# --- the `users:` and `profiles:` sections -----------------------------------------------------------
+
+USER = register(
+    Kind(
+        "user",
+        "user",
+        ("user",),
+        depends_on=(DOMAIN,),
+        secret_fields=frozenset({"voicemail_pin"}),
+        display_fields=("first_name", "last_name"),
+        prune_key="users",
+    )
+)
+USER_TIME_FRAME = register(
+    Kind(
+        "user_time_frame",
+        "user time frame",
+        ("user", "name"),
+        depends_on=(USER,),
+        prune_default=True,
+        owner=USER,
+        prune_key="user_time_frames",
+    )
+)
+USER_CONTACT = register(
+    Kind(
+        "user_contact",
+        "contact",
+        ("user", "identity"),
+        depends_on=(USER,),
+        owner=USER,
+        display_fields=("first_name", "last_name", "company"),
+        prune_key="user_contacts",
+    )
+)
+# A user's music-on-hold playlist and its entries (see skyconf.model.moh for the domain's).
+_USER_MOH_FILE = Kind("user_moh_file", "music-on-hold entry", ("user", "entry"), depends_on=(USER,), prune_default=True)
+USER_MOH_PLAYLIST = register(
+    Kind("user_moh_playlist", "music on hold", ("user",), depends_on=(_USER_MOH_FILE,), owner=USER, singleton=True)
+)
+USER_MOH_FILE = register(replace(_USER_MOH_FILE, owner=USER_MOH_PLAYLIST))
+ANSWER_RULE = register(
+    Kind(
+        "answer_rule",
+        "answering rule",
+        ("user", "time_frame"),
+        depends_on=(USER, TIME_FRAME, USER_TIME_FRAME),
+        prune_default=True,
+        owner=USER,
+        prune_key="answering_rules",
+        uses_targets=True,
+    )
+)
+ANSWER_RULE_ORDER = register(
+    Kind("answer_rule_order", "answering rule order", ("user",), depends_on=(ANSWER_RULE,), owner=USER, singleton=True)
+)
+# Stands in for `self` when checking a profile no user names yet.
+_NOBODY = "0"
+
+
+def _build_users(build: Build) -> None:
+    for ext, user in USERS.of(build.tenant).items():
+        _user(build, ext, user)
+
+
+def _user(build: Build, ext: str, user: User) -> None:
+    t = build.tenant
+    path: YamlPath = ("users", ext)
+    if not ext.isdigit():
+        build.fail(path, "a user's key is its extension (digits)")
+    if user.time_zone:
+        check_time_zone(build, user.time_zone, (*path, "time_zone"))
+    profiles = PROFILES.of(t)
+    profile = None
+    if user.profile:
+        profile = profiles.get(user.profile)
+        if profile is None:
+            build.fail((*path, "profile"), unknown("profile", user.profile, profiles))
+    fields: dict[str, Any] = {"first_name": user.first_name, "last_name": user.last_name}
+    optional = {
+        "email": user.email,
+        "department": user.department,
+        "site": user.site,
+        "time_zone": user.time_zone,
+        "scope": user.scope,
+        "ring_timeout": user.ring_timeout if user.ring_timeout is not None else (profile and profile.ring_timeout),
+    }
+    fields.update({k: v for k, v in optional.items() if v is not None})
+    if user.voicemail:
+        vm = user.voicemail
+        fields["voicemail_enabled"] = vm.enabled
+        if vm.pin is not None:
+            fields["voicemail_pin"] = vm.pin
+        if vm.email is not None:
+            fields["voicemail_email"] = vm.email
+    fields.update(user_settings(build, ext, user, path))
+    build.add(USER, (ext,), fields, path)
+    owned: Needs = {USER.ref(ext)}
+    contact_resources(build, user.contacts, USER_CONTACT, (ext,), (*path, "contacts"), owned)
+    if user.music_on_hold is not None:
+        moh_resources(
+            build, user.music_on_hold, (USER_MOH_FILE, USER_MOH_PLAYLIST), ext, (*path, "music_on_hold"), owned
+        )
+
+    domain_frames = TIME_FRAMES.of(t)
+    priorities = domain_priorities(t)
+    for name, frame in user.time_frames.items():
+        fpath = (*path, "time_frames", name)
+        check_frame_name(build, name, fpath)
+        if name in domain_frames:
+            build.fail(fpath, f"'{name}' is already a domain time frame; a user's time frame needs its own name")
+        check_priority(build, priorities, name, frame, fpath)
+        build.add(USER_TIME_FRAME, (ext, name), frame.resolved(build.years), fpath, set(owned))
+
+    rules: dict[str, tuple[AnsweringRule, YamlPath]] = {}
+    if profile:
+        for name, rule in profile.answering_rules.items():
+            rules[name] = (rule, ("profiles", user.profile or "", "answering_rules", name))
+    for name, maybe_rule in user.answering_rules.items():
+        if maybe_rule is None:
+            rules.pop(name, None)
+        else:
+            rules[name] = (maybe_rule, (*path, "answering_rules", name))
+    if DEFAULT_RULE not in rules:
+        rules[DEFAULT_RULE] = (AnsweringRule(), path)
+
+    order: list[tuple[int, str]] = []
+    for name, (rule, rpath) in rules.items():
+        needs: Needs = set(owned)
+        if name in user.time_frames:
+            needs.add(USER_TIME_FRAME.ref(ext, name))
+            order.append((user.time_frames[name].priority, name))
+        elif name in domain_frames:
+            needs.add(TIME_FRAME.ref(name))
+            order.append((domain_frames[name].priority, name))
+        elif name != DEFAULT_RULE:
+            known = [*domain_frames, *user.time_frames]
+            build.fail(rpath, unknown("time frame", name, known, " (a rule is keyed by a time frame or 'default')"))
+            continue
+        build.add(ANSWER_RULE, (ext, name), rule_resource_fields(build, ext, rule, rpath, needs), rpath, needs)
+    names = [name for _, name in sorted(order)] + [DEFAULT_RULE]
+    build.add(
+        ANSWER_RULE_ORDER,
+        (ext,),
+        {"order": names},
+        (*path, "answering_rules"),
+        {ANSWER_RULE.ref(ext, n) for n in names},
+    )
+
+
+def _check_unused_profiles(build: Build) -> None:
+    """A profile no user names yet still gets its targets checked (its frame names need a user)."""
+    used = {user.profile for user in USERS.of(build.tenant).values()}
+    for name, profile in PROFILES.of(build.tenant).items():
+        if name in used:
+            continue
+        for frame, rule in profile.answering_rules.items():
+            rule_resource_fields(build, _NOBODY, rule, ("profiles", name, "answering_rules", frame), set())
+
+
+USERS: Section[dict[str, User]] = register_section(
+    Section(
+        "users",
+        dict[str, User],
+        dict,
+        "users.yaml",
+        build=_build_users,
+        order=20,
+        extension_kind=USER,
+        extension_word="user",
+        targets=("user", "handset", "voicemail"),
+    )
+)
+PROFILES: Section[dict[str, Profile]] = register_section(
+    Section("profiles", dict[str, Profile], dict, "profiles.yaml", build=_check_unused_profiles, order=15)
+)
 
 
 # --- import: a live user back into YAML -----------------------------------------------------------

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from skyconf.config import DEFAULT_PROVIDER
 from skyconf.errors import SkyconfError
 
 if TYPE_CHECKING:
     from skyconf.config import Profile
     from skyconf.plan import Change
     from skyconf.resources import State
-
-DEFAULT_PROVIDER = "netsapiens"
 
 
 @dataclass

@@ -9,8 +9,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from skyconf.model.kinds import dependency_levels, kind, mask
 from skyconf.plan import Change, TenantPlan
-from skyconf.resources import Key, dependency_levels, kind, mask
+from skyconf.resources import Key
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 VERB = {"create": "create", "update": "update", "delete": "delete"}

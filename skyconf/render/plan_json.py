@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from skyconf.model.kinds import kind, mask
 from skyconf.plan import Change, Plan, secret_digest
-from skyconf.resources import kind, mask
 
 FORMAT_VERSION = 1
 

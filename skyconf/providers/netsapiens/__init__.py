@@ -14,6 +14,7 @@ import httpx
 
 from skyconf.config import Profile
 from skyconf.errors import SkyconfError
+from skyconf.model.kinds import KINDS
 from skyconf.plan import Change
 from skyconf.providers import Scope
 from skyconf.providers.netsapiens.answerrules import AnswerRuleMapping, AnswerRuleOrderMapping
@@ -32,7 +33,7 @@ from skyconf.providers.netsapiens.phones import PhoneMapping
 from skyconf.providers.netsapiens.queues import CallQueueMapping
 from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
 from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
-from skyconf.resources import KINDS, Resource, State
+from skyconf.resources import Resource, State
 
 MAPPINGS: dict[str, Mapping] = {
     m.kind: m

@@ -104,6 +104,7 @@ class Api:
         client, so no 409): before each retry it looks for what an attempt whose answer was lost may
         have made, and when it finds it the request counts as done (None is returned).
         """
+
         def backoff(exc: Exception) -> bool | float:
             if isinstance(exc, _Retryable):
                 log.info("retrying %s %s after HTTP %s", method, path, exc.status)
@@ -140,8 +141,7 @@ class Api:
             raise ApiError(method, path, exc.status, f"{exc} (gave up after retries)") from None
         except httpx.TransportError as exc:
             raise PbxError(
-                f"PBX at {self.base_url} unreachable for {method} {path}: {type(exc).__name__} "
-                "(gave up after retries)"
+                f"PBX at {self.base_url} unreachable for {method} {path}: {type(exc).__name__} (gave up after retries)"
             ) from None
         raise AssertionError("unreachable")
 

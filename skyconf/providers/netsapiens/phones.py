@@ -30,10 +30,10 @@ from typing import Any
 
 from skyconf.errors import ConfigError, Problem
 from skyconf.model.phone_catalog import MAX_LINES, compact, find_model
+from skyconf.model.phone_templates import normalize_config
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError, segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes
-from skyconf.render.phone_config import normalize_config
 from skyconf.resources import Resource
 
 log = logging.getLogger("skyconf.netsapiens")

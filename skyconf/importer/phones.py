@@ -29,13 +29,16 @@ from typing import Any
 from jinja2 import nodes
 from pydantic import ValidationError
 
+from skyconf.errors import Problem
 from skyconf.model.base import Needs, YamlPath
-from skyconf.model.contacts import NUMBER_FIELDS, Contact, identity
+from skyconf.model.contacts import CONTACTS, NUMBER_FIELDS, Contact, identity
+from skyconf.model.kinds import Kind
 from skyconf.model.phone_catalog import FAMILY_TEMPLATES, find_model
+from skyconf.model.phone_templates import PhoneRenderer, is_xml_template, normalize_config
 from skyconf.model.phones import OVERRIDE_KEY, Phone, Scalar, phone_config, shared_context, templates_folder
 from skyconf.model.targets import TargetError, parse_number
-from skyconf.model.tenant import Tenant
-from skyconf.render.phone_config import PhoneRenderer, is_xml_template, normalize_config
+from skyconf.model.tenant import TenantBase
+from skyconf.model.users import USERS
 
 # Stands in for an unknown value while rendering; letters only, so no escaping or filter changes it.
 MARKER = "Zqxv" + "MARKER" + "vxqZ"
@@ -64,14 +67,18 @@ class _Live:
 class _Probe:
     """A Build that only renders: the imported tenant, references checked against its users."""
 
-    def __init__(self, tenant: Tenant, folder: Path) -> None:
+    def __init__(self, tenant: TenantBase, folder: Path) -> None:
         self._tenant = tenant
         self._folder = folder
         self.problems: list[str] = []
 
     @property
-    def tenant(self) -> Tenant:
+    def tenant(self) -> TenantBase:
         return self._tenant
+
+    @property
+    def years(self) -> list[int]:
+        return []
 
     @property
     def folder(self) -> Path:
@@ -83,16 +90,29 @@ class _Probe:
     def where(self, path: YamlPath) -> str:
         return ".".join(str(p) for p in path)
 
-    def add(self, kind: str, key: Any, fields: dict[str, Any], path: YamlPath, needs: Needs | None = None) -> None:
+    def report(self, problem: Problem) -> None:
+        self.problems.append(problem.message)
+
+    def add(self, kind: Kind, key: Any, fields: dict[str, Any], path: YamlPath, needs: Needs | None = None) -> None:
+        return None
+
+    def merge(self, kind: Kind, key: Any, fields: dict[str, Any]) -> None:
         return None
 
     def target(
-        self, text: str, path: YamlPath, needs: Needs, *, own_extension: str | None = None, kinds: tuple[str, ...]
+        self,
+        text: str,
+        path: YamlPath,
+        needs: Needs,
+        *,
+        own_extension: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+        ring_list: bool = False,
     ) -> str | None:
         return None
 
     def user_extension(self, ext: str, path: YamlPath, needs: Needs) -> str | None:
-        if ext in self._tenant.users:
+        if ext in USERS.of(self._tenant):
             return ext
         self.fail(path, f"no user {ext}")
         return None
@@ -100,7 +120,7 @@ class _Probe:
 
 @dataclass
 class _Search:
-    tenant: Tenant
+    tenant: TenantBase
     folder: Path
     settings: dict[str, Scalar] = field(default_factory=dict)
 
@@ -125,7 +145,7 @@ class _Search:
 
 
 def recover_phones(
-    tenant: Tenant, folder: Path, live: list[tuple[str, dict[str, Any]]], notes: list[str]
+    tenant: TenantBase, folder: Path, live: list[tuple[str, dict[str, Any]]], notes: list[str]
 ) -> tuple[list[RecoveredPhone], dict[str, Scalar]]:
     """The phones' YAML and the tenant's phone_settings, recovered from live (mac, fields) pairs as far as
     the templates allow; phones that cannot be declared (an unknown model, no user) are noted and left out."""
@@ -139,10 +159,10 @@ def recover_phones(
                 f"phone {_colons(mac)}: model '{fields.get('model')}' has no template in skyconf; not imported"
             )
             continue
-        if user not in tenant.users:
+        if user not in USERS.of(tenant):
             notes.append(f"phone {_colons(mac)}: line 1 is not one of the imported users; not imported")
             continue
-        lines = [ext for ext in fields.get("lines") or [] if ext in tenant.users and ext != user]
+        lines = [ext for ext in fields.get("lines") or [] if ext in USERS.of(tenant) and ext != user]
         if len(lines) != len(fields.get("lines") or []):
             notes.append(f"phone {_colons(mac)}: lines that are not imported users were left out")
         data: dict[str, Any] = {"model": model.id, "user": user}
@@ -217,20 +237,20 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     only what could still be missing (a phone's own line or an already matched key is not retried).
     """
     tenant = search.tenant
-    contacts = [(c, _dial_number(c, tenant.country)) for c in tenant.contacts]
+    contacts = [(c, _dial_number(c, tenant.country)) for c in CONTACTS.of(tenant)]
     blf: list[str] = []
     speed: list[dict[str, Any]] = []
     data = phone.data
     best = search.score(phone, data)
     while True:
         tokens = set(_TOKEN.findall("\n".join(_unmatched(search.render(phone.mac, data), phone.lines))))
-        users = sorted((ext for ext in tenant.users if ext in tokens), key=lambda e: (len(e), e))
+        users = sorted((ext for ext in USERS.of(tenant) if ext in tokens), key=lambda e: (len(e), e))
         used = {d["target"] for d in speed}
         dials: list[str] = list(users)  # a speed dial may call a user a BLF key also watches
         covered: set[str] = set()
         for contact, number in contacts:
             if number and (number in tokens or number.lstrip("+") in tokens):
-                dials.append(_contact_target(contact, tenant.contacts))
+                dials.append(_contact_target(contact, CONTACTS.of(tenant)))
                 covered.add(number)
         for token in sorted(tokens):
             number = _number(token, tenant.country) if len(token.lstrip("+")) >= 8 else None

@@ -30,6 +30,7 @@ from skyconf.errors import ConfigError, SkyconfError, display_path
 from skyconf.fmt import WIDTH, format_text, schema_header
 from skyconf.load import TENANT_SUFFIXES, read_document
 from skyconf.model.contacts import contact_identity
+from skyconf.model.kinds import SECTIONS
 from skyconf.model.phone_catalog import find_model
 from skyconf.model.phones import normalize_mac
 from skyconf.model.rules import AnsweringRule, rule_fields
@@ -40,23 +41,15 @@ _PLAIN = re.compile(r"[^\W\d_][\w .,&'()/@-]*")
 _YAML_WORDS = {"yes", "no", "y", "n", "true", "false", "on", "off", "null", "~"}
 _FLOW_WIDTH = 88
 
-# Section -> the file it goes to in a new folder (the layout of tenants/example).
-SECTION_FILES = {
-    "domain": "tenant.yaml",
-    "pbx": "tenant.yaml",
-    "country": "tenant.yaml",
-    "time_zone": "tenant.yaml",
-    "time_frames": "time_frames.yaml",
-    "profiles": "profiles.yaml",
-    "users": "users.yaml",
-    "contacts": "contacts.yaml",
-    "music_on_hold": "music_on_hold.yaml",
-    "conferences": "conferences.yaml",
-    "call_queues": "call_queues.yaml",
-    "auto_attendants": "auto_attendants.yaml",
-    "phones": "phones.yaml",
-    "phone_settings": "phones.yaml",
-}
+TENANT_FILE = "tenant.yaml"
+
+
+def section_files() -> dict[str, str]:
+    """Top-level key -> the file it goes to in a new folder (the layout of tenants/example)."""
+    out = dict.fromkeys(("domain", "pbx", "country", "time_zone"), TENANT_FILE)
+    for section in sorted(SECTIONS.values(), key=lambda s: (s.order, s.name)):
+        out[section.name] = section.file
+    return out
 
 
 @dataclass
@@ -298,7 +291,7 @@ def write_folder(
             owner.setdefault(str(key), path)
     merge = _Merge(country, today)
     keep = {"pbx", "country"}  # the folder's connection and region stay as chosen
-    for key, file_name in SECTION_FILES.items():
+    for key, file_name in section_files().items():
         new = data.get(key)
         if key in owner:
             root = roots[owner[key]]
