@@ -8,13 +8,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
-from skyconf.errors import ConfigError, Problem, SkyconfError, display_path
+from skyconf.errors import ConfigError, Problem, SkyconfError, display_path, listing
 from skyconf.model.base import Strict
+
+if TYPE_CHECKING:
+    from skyconf.load import LoadedTenant
 
 CONFIG_FILE = "skyconf.yaml"
 SANDBOX = "sandbox"
@@ -78,24 +80,44 @@ def load_profile(name: str, root: Path) -> Profile:
         return Profile(name, cfg.url.rstrip("/"), key, cfg.concurrency, cfg.timeout, cfg.verify_tls)
     if name == SANDBOX:
         return Profile(SANDBOX, None, SANDBOX_TOKEN, sandbox_db=sandbox_db(root))
-    known = ", ".join(sorted({SANDBOX, *configs.profiles}))
-    raise SkyconfError(f"no connection profile '{name}' (known: {known}); define it in {CONFIG_FILE}")
+    raise SkyconfError(_unknown_profile(name, configs))
+
+
+def profile_problems(tenants: list[LoadedTenant], root: Path) -> list[Problem]:
+    """What `validate` reports about connection profiles: the problems of skyconf.yaml, else each
+    tenant whose `pbx:` names a profile that is neither built in nor in skyconf.yaml (at its `pbx:`)."""
+    try:
+        configs = _read_config(root)
+    except ConfigError as exc:
+        return exc.problems
+    problems: list[Problem] = []
+    for loaded in tenants:
+        name = loaded.tenant.pbx
+        if name != SANDBOX and name not in configs.profiles:
+            problems.append(loaded.doc.problem(("pbx",), _unknown_profile(name, configs)))
+    return problems
+
+
+def _unknown_profile(name: str, configs: ConfigFile) -> str:
+    known = listing(sorted({SANDBOX, *configs.profiles}))
+    return f"no connection profile '{name}' (known: {known}); define it in {CONFIG_FILE}"
 
 
 def _read_config(root: Path) -> ConfigFile:
+    """skyconf.yaml, read with the tenant files' limits; its problems carry their line and column."""
+    from skyconf.load import Document, read_yaml, validation_problems  # load -> models -> config
+
     path = root / CONFIG_FILE
     if not path.is_file():
         return ConfigFile()
     shown = display_path(path)
+    data, positions, problems = read_yaml(path, shown)
+    if problems:
+        raise ConfigError(problems)
+    doc = Document(path, data if data is not None else {}, positions)
+    if not isinstance(doc.data, dict):
+        raise ConfigError([Problem(shown, 1, 1, "", f"{CONFIG_FILE} must be a mapping of keys")])
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
-    except YAMLError as exc:
-        raise ConfigError([Problem(shown, 1, 1, "", f"YAML: {exc}")]) from None
-    try:
-        return ConfigFile.model_validate(data)
+        return ConfigFile.model_validate(doc.data)
     except ValidationError as exc:
-        problems = [
-            Problem(shown, 1, 1, ".".join(str(p) for p in e["loc"]), str(e["msg"]))
-            for e in exc.errors(include_input=False, include_url=False)
-        ]
-        raise ConfigError(problems) from None
+        raise ConfigError(validation_problems(doc, exc, ConfigFile)) from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skyconf.checks import tenant_problems
 from skyconf.errors import ConfigError, Problem
 from skyconf.load import LoadedTenant, Path_
 from skyconf.model.attendants import attendant_resources
@@ -137,6 +138,7 @@ def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
     for name, profile in t.profiles.items():
         if name not in used:
             _check_unused_profile(ctx, name, profile)
+    ctx.problems.extend(tenant_problems(loaded, ctx.resources))
 
     if ctx.problems:
         raise ConfigError(ctx.problems)
