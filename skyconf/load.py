@@ -189,9 +189,12 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Position], list[
                 positions,
                 [Problem(shown, 1, 1, "", f"file is larger than {MAX_FILE_BYTES:,} bytes ({size:,})")],
             )
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, positions, [Problem(shown, 1, 1, "", f"not UTF-8 text (byte {exc.start + 1})")]
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, positions, [Problem(shown, line, col, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02X})")]
     except OSError as exc:
         return None, positions, [Problem(shown, 1, 1, "", f"cannot be read: {exc.strerror}")]
     bad = _RAW_CONTROL.search(text)
