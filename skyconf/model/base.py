@@ -23,6 +23,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Bidirectional overrides, isolates and marks: they make a name display as something it is not.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _BREAK = re.compile("[\t\n\r]")
+# Any of the above: most texts have none and are short, and are passed after this one search.
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def text_problem(text: str, *, limit: int = TEXT_LIMIT, multiline: bool = False) -> str | None:
@@ -57,24 +59,29 @@ class Strict(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _plain_text(cls, value: Any, info: Any) -> Any:
-        name = str(info.field_name)
-        multiline = name in cls.multiline_fields
-        if isinstance(value, str):
-            problem = text_problem(value, limit=_limit(name), multiline=multiline)
-            if problem:
-                raise ValueError(problem)
-        elif isinstance(value, list | dict):
-            _check_items(value, _limit(name), multiline)
+        # Runs for every field of every object loaded (5,000 users): the common case stays cheap.
+        kind = value.__class__
+        if kind is str:
+            if len(value) > NAME_LIMIT or _SUSPECT.search(value):
+                name = str(info.field_name)
+                problem = text_problem(value, limit=_limit(name), multiline=name in cls.multiline_fields)
+                if problem:
+                    raise ValueError(problem)
+        elif kind is list or kind is dict:
+            _check_items(cls, value, str(info.field_name))
         return value
 
 
-def _check_items(value: list[Any] | dict[Any, Any], limit: int, multiline: bool) -> None:
+def _check_items(model: type[Strict], value: list[Any] | dict[Any, Any], name: str) -> None:
     """Text items of a list, and text values of a mapping (models check themselves; the loader checks
     every mapping key, where it knows the key's own position)."""
+    first = next(iter(value.values() if isinstance(value, dict) else value), None)
+    if isinstance(first, BaseModel):
+        return  # a mapping or list of models (users, contacts): each checked itself
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
-        if isinstance(item, str):
-            problem = text_problem(item, limit=limit, multiline=multiline)
+        if item.__class__ is str and (len(item) > NAME_LIMIT or _SUSPECT.search(item)):
+            problem = text_problem(item, limit=_limit(name), multiline=name in model.multiline_fields)
             if problem:
                 raise ValueError(f"'{key}': {problem}" if isinstance(key, str) else f"item {key + 1}: {problem}")
 
