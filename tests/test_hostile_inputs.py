@@ -408,6 +408,19 @@ CASES: list[Case] = [
         },
         "profiles.yaml:4:39: profiles.away.answering_rules.default.forward_always: do_not_disturb sends every call",
     ),
+    Case(
+        "message-listing-3000-contacts",
+        {
+            "skyconf.yaml": "profiles: {}\n",  # marks the repository root, where templates/ is
+            "templates/yealink.cfg.j2": "# provisioning\n",
+            "contacts.yaml": "contacts:\n"
+            + "".join(f'  - {{first_name: C{i}, last_name: X, work: "+1 416 555 0100"}}\n' for i in range(3000)),
+            "phones.yaml": 'phones:\n  "00:15:65:aa:bb:cc":\n    model: yealink-t54w\n    user: "101"\n'
+            '    speed_dial: [{label: Nobody, target: "contact:Nobody"}]\n',
+        },
+        "phones.yaml:5:34: phones.00:15:65:aa:bb:cc.speed_dial.0.target: no contact 'Nobody' in the shared "
+        "contacts (C0 X, C1 X, C2 X,",
+    ),
     # --- several tenants in one run -----------------------------------------------------------------
     Case(
         "duplicate-mac-across-tenants",
@@ -487,3 +500,26 @@ def test_alias_bomb_is_refused_within_a_memory_cap(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "bomb/bomb.yaml:4:4: e.0: YAML: aliases expand to more than 10,000 values" in result.stderr
     assert "MemoryError" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_problems_of_every_file_and_stage_in_one_run(run_cli, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A YAML error in one file does not hide another file's schema error, nor another tenant's
+    reference error: one run lists them all."""
+    files: dict[str, str | bytes] = {
+        "acme/tenant.yaml": TENANT,
+        "acme/users.yaml": 'users:\n  "101": {first_name: A, last_name: B\n  "102": {first_name: C, last_name: D}\n',
+        "acme/frames.yaml": "time_frames:\n  Closed: {priority: first, always: true}\n",
+        "zeta/tenant.yaml": TENANT.replace("hostile", "zeta"),
+        "zeta/users.yaml": 'users:\n  "101": {first_name: A, last_name: B, profile: nosuch}\n',
+    }
+    folder = write_case(tmp_path_factory.mktemp("stages"), Case("stages", files, "", base=False))
+    out = run_cli("validate", folder, {})
+    assert out.exit_code == 1, out.stderr
+    problems = [line for line in out.stderr.splitlines() if PROBLEM_LINE.match(line)]
+    assert [p.split(": ")[0] for p in problems] == [
+        "acme/frames.yaml:2:12",
+        "acme/users.yaml:3:8",
+        "zeta/users.yaml:2:40",
+    ], out.stderr
+    assert "priority" in problems[0] and "YAML" in problems[1] and "no profile named 'nosuch'" in problems[2]
+    assert not format_problems(out, folder)
