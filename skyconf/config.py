@@ -8,18 +8,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
-from skyconf.errors import ConfigError, Problem, SkyconfError, display_path
+from skyconf import providers
+from skyconf.errors import ConfigError, Problem, SkyconfError, display_path, listing
+from skyconf.load import Document, read_yaml, validation_problems
 from skyconf.model.base import Strict
+from skyconf.providers import DEFAULT_PROVIDER
 from skyconf.repo import CONFIG_FILE
 
-# The provider a profile uses unless it names one (see skyconf.providers).
-DEFAULT_PROVIDER = "netsapiens"
+if TYPE_CHECKING:
+    from skyconf.load import LoadedTenant
+
 SANDBOX = "sandbox"
 SANDBOX_TOKEN = "sandbox-token"
 SANDBOX_DB_ENV = "SKYCONF_SANDBOX_DB"
@@ -92,24 +94,78 @@ def load_profile(name: str, root: Path) -> Profile:
         )
     if name == SANDBOX:
         return Profile(SANDBOX, None, SANDBOX_TOKEN, sandbox_db=sandbox_db(root))
-    known = ", ".join(sorted({SANDBOX, *configs.profiles}))
-    raise SkyconfError(f"no connection profile '{name}' (known: {known}); define it in {CONFIG_FILE}")
+    raise SkyconfError(_unknown_profile(name, configs))
+
+
+def profile_problems(tenants: list[LoadedTenant], root: Path) -> list[Problem]:
+    """What `validate` reports about connection profiles: the problems of skyconf.yaml, else each
+    tenant whose `pbx:` names a profile that is neither built in nor in skyconf.yaml (at its `pbx:`)."""
+    try:
+        configs = _read_config(root)
+    except ConfigError as exc:
+        return exc.problems
+    problems: list[Problem] = []
+    for loaded in tenants:
+        name = loaded.tenant.pbx
+        if name != SANDBOX and name not in configs.profiles:
+            problems.append(loaded.doc.problem(("pbx",), _unknown_profile(name, configs)))
+    return problems
+
+
+def _unknown_profile(name: str, configs: ConfigFile) -> str:
+    known = listing(sorted({SANDBOX, *configs.profiles}))
+    return f"no connection profile '{name}' (known: {known}); define it in {CONFIG_FILE}"
 
 
 def _read_config(root: Path) -> ConfigFile:
+    """skyconf.yaml, read with the tenant files' limits; its problems carry their line and column."""
+
     path = root / CONFIG_FILE
     if not path.is_file():
         return ConfigFile()
     shown = display_path(path)
+    data, positions, problems = read_yaml(path, shown)
+    if problems:
+        raise ConfigError(problems)
+    doc = Document(path, data if data is not None else {}, positions)
+    if not isinstance(doc.data, dict):
+        raise ConfigError([Problem(shown, 1, 1, "", f"{CONFIG_FILE} must be a mapping of keys")])
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
-    except YAMLError as exc:
-        raise ConfigError([Problem(shown, 1, 1, "", f"YAML: {exc}")]) from None
-    try:
-        return ConfigFile.model_validate(data)
+        configs = ConfigFile.model_validate(doc.data)
     except ValidationError as exc:
-        problems = [
-            Problem(shown, 1, 1, ".".join(str(p) for p in e["loc"]), str(e["msg"]))
-            for e in exc.errors(include_input=False, include_url=False)
+        raise ConfigError(validation_problems(doc, exc, ConfigFile)) from None
+    problems = [p for name, cfg in configs.profiles.items() for p in _option_problems(doc, name, cfg)]
+    if problems:
+        raise ConfigError(problems)
+    return configs
+
+
+def _option_problems(doc: Document, name: str, cfg: ProfileConfig) -> list[Problem]:
+    """The keys a profile adds for its provider, checked with that provider's own model."""
+    where: tuple[str, ...] = ("profiles", name)
+    found = providers.entry(cfg.provider)
+    if found is None:
+        return [
+            doc.problem((*where, "provider"), f"no provider '{cfg.provider}' (known: {listing(providers.names())})")
         ]
-        raise ConfigError(problems) from None
+    try:
+        found.options.model_validate(cfg.model_extra or {})
+    except ValidationError as exc:
+        out = []
+        for e in exc.errors(include_input=False, include_url=False):
+            loc = (*where, *e["loc"])
+            message = str(e["msg"])
+            if e["type"] == "extra_forbidden":
+                message = f"unknown key '{loc[-1]}'" + _close(
+                    str(loc[-1]), [*ProfileConfig.model_fields, *found.options.model_fields]
+                )
+            out.append(doc.problem(loc, message))
+        return out
+    return []
+
+
+def _close(name: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+# Longest message (and field path) a problem prints: a message naming every contact of a 475,000-entry
+# list, or quoting a 1,000,000-character value, must still be one readable line.
+MESSAGE_LIMIT = 500
+FIELD_LIMIT = 200
+# Names one message lists before "and N more".
+LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -18,13 +26,26 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        field, message = _one_line(self.field), _one_line(self.message)
+        field, message = _cut(_one_line(self.field), FIELD_LIMIT), _cut(_one_line(self.message), MESSAGE_LIMIT)
         return f"{where}: {field}: {message}" if field.strip() else f"{where}: {message}"
 
 
 def _one_line(text: str) -> str:
     """Control characters (a key named "\r" in a hostile file) shown escaped, so a problem stays one line."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
+def listing(names: Iterable[str], limit: int = LISTED) -> str:
+    """`a, b, c` or `a, b, c and 4,321 more`: names for a message, never all of a huge list."""
+    items = list(names)
+    shown = ", ".join(items[:limit])
+    return f"{shown} and {len(items) - limit:,} more" if len(items) > limit else shown
 
 
 class SkyconfError(Exception):

@@ -2,7 +2,21 @@
 came from, `${env:NAME}` secrets filled in, then validated by the pydantic models.
 
 Every problem of a stage is collected and reported together, each naming file, line, column and
-field: first YAML syntax, then the schema, then (in resolve) the references between objects.
+field: first YAML syntax, then the schema, then (in resolve) the references between objects. While
+a file has a YAML error, the other files still get their schema checked (a key the broken file held
+is not reported missing); references wait until every file reads.
+
+Tenant files come from many hands, so reading one is bounded, each limit ending in one positioned
+problem instead of a hang, a crash or a huge message:
+- a file is at most MAX_FILE_BYTES, and holds no control character (C0 but tab and line breaks, DEL,
+  C1: a NUL, an ESC sequence) anywhere, comments included;
+- aliases are allowed (`*name` repeats what `&name` marked), but the nodes reached through aliases
+  are counted while the file becomes data, and more than MAX_ALIAS_NODES in one file is refused: a
+  ten-line "billion laughs" alias bomb composes cheaply (aliases share nodes) and is stopped here,
+  before it expands. An alias to a collection that contains it is refused too;
+- mappings and lists nest at most MAX_DEPTH deep and hold at most MAX_ITEMS entries each;
+- tags are refused (`!custom`, `!!python/...`, `!!int`): tenant files are plain YAML 1.2 data.
+Texts are bounded by the models (see `skyconf.model.base.text_problem`).
 """
 
 from __future__ import annotations
@@ -20,11 +34,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import BaseResolver
 
 from skyconf.errors import ConfigError, Problem, display_path
+from skyconf.model.base import NAME_LIMIT, text_problem
 from skyconf.model.tenant import TenantBase, tenant_model
 
 Path_ = tuple[str | int, ...]
@@ -32,6 +47,14 @@ _ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 TENANT_SUFFIXES = (".yaml", ".yml")
 # What an unset secret reads as when secrets are not required (digits, so a PIN check passes).
 SECRET_STAND_IN = "0000"
+MAX_FILE_BYTES = 5_000_000
+MAX_ALIAS_NODES = 10_000
+MAX_DEPTH = 64
+MAX_ITEMS = 20_000
+# Steps of a field path a refusal shows (a path 64 levels deep is not read by anyone).
+SHOWN_STEPS = 6
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+Position = tuple[str, int, int]
 
 
 @dataclass
@@ -92,18 +115,18 @@ def load_tenant(folder: Path, env: Mapping[str, str] | None = None, *, secrets: 
     """
     env = os.environ if env is None else env
     doc, problems = read_document(folder)
-    if problems:
-        raise ConfigError(problems)
-    problems = fill_secrets(doc, env)
-    unchecked = {(p.line, p.column) for p in problems}
-    if not secrets:
-        problems = []
+    partial = bool(problems)  # some file did not read: check the others' schema, nothing more
+    secret_problems = fill_secrets(doc, env)
+    unchecked = {(p.line, p.column) for p in secret_problems}
+    if secrets:
+        problems.extend(secret_problems)
     tenant: TenantBase | None = None
     try:
         tenant = tenant_model().model_validate(doc.data)
     except ValidationError as exc:
         # A missing secret is already reported (or unchecked); its stand-in failing validation is not news.
-        problems.extend(p for p in _validation_problems(doc, exc) if (p.line, p.column) not in unchecked)
+        found = validation_problems(doc, exc, tenant_model(), partial=partial)
+        problems.extend(p for p in found if (p.line, p.column) not in unchecked)
         if not problems:
             problems.append(Problem(display_path(folder), 1, 1, "", "cannot be checked without its secrets"))
     if problems or tenant is None:
@@ -125,25 +148,16 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
         return doc, [Problem(display_path(folder), 1, 1, "", "no *.yaml files in this tenant folder")]
     for path in files:
         shown = display_path(path)
-        try:
-            root = _compose(path.read_text(encoding="utf-8"))
-        except MarkedYAMLError as exc:
-            problems.append(_syntax_problem(shown, exc))
+        data, positions, file_problems = read_yaml(path, shown)
+        problems.extend(file_problems)
+        if data is None:
             continue
-        except UnicodeDecodeError:
-            problems.append(Problem(shown, 1, 1, "", "not UTF-8 text"))
-            continue
-        if root is None:
-            continue
-        if not isinstance(root, MappingNode):
+        if not isinstance(data, dict):
             problems.append(Problem(shown, 1, 1, "", "a tenant file must be a mapping of keys"))
             continue
-        builder = _Builder(shown, doc.positions, problems)
-        for key_node, value_node in root.value:
-            name = builder.key(key_node, ())
-            if name is None:
-                continue
-            line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+        taken: set[str] = set()
+        for name, value in data.items():
+            _, line, col = positions[(name,)]
             if name in owner:
                 problems.append(
                     Problem(
@@ -156,9 +170,61 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
                 )
                 continue
             owner[name] = shown
-            doc.positions[(name,)] = (shown, line, col)
-            doc.data[name] = builder.value(value_node, (name,))
+            taken.add(name)
+            doc.data[name] = value
+        doc.positions.update((p, pos) for p, pos in positions.items() if p[0] in taken)
     return doc, problems
+
+
+def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Position], list[Problem]]:
+    """One YAML file as plain data (None: empty or unreadable), the position of every key and item,
+    and its problems. A file over a limit (see the module docstring) gives no data, only its problem."""
+    positions: dict[Path_, Position] = {}
+    problems: list[Problem] = []
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return (
+                None,
+                positions,
+                [Problem(shown, 1, 1, "", f"file is larger than {MAX_FILE_BYTES:,} bytes ({size:,})")],
+            )
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, positions, [Problem(shown, line, col, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02X})")]
+    except OSError as exc:
+        return None, positions, [Problem(shown, 1, 1, "", f"cannot be read: {exc.strerror}")]
+    bad = _RAW_CONTROL.search(text)
+    if bad:
+        line, col = _line_col(text, bad.start())
+        return (
+            None,
+            positions,
+            [Problem(shown, line, col, "", f"control character U+{ord(bad.group()):04X} in the file")],
+        )
+    try:
+        root = _compose(text)
+    except MarkedYAMLError as exc:
+        return None, positions, [_syntax_problem(shown, exc)]
+    except YAMLError as exc:  # the reader's own checks, positioned by character offset
+        line, col = _line_col(text, int(getattr(exc, "position", 0) or 0))
+        return None, positions, [Problem(shown, line, col, "", f"YAML: {str(exc).splitlines()[0]}")]
+    if root is None:
+        return None, positions, problems
+    builder = _Builder(shown, positions, problems)
+    try:
+        data = builder.value(root, ())
+    except _Refused as refused:
+        return None, {}, [refused.problem]
+    return data, positions, problems
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _syntax_problem(shown: str, exc: MarkedYAMLError) -> Problem:
@@ -203,15 +269,67 @@ def _compose(text: str) -> Node | None:
     return yaml.compose(text)  # type: ignore[no-any-return]
 
 
+class _Refused(Exception):
+    """A file over one of the reading limits: its one problem, and nothing of it is used."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+_PLAIN_TAGS = (BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG, BaseResolver.DEFAULT_MAPPING_TAG)
+
+
 @dataclass
 class _Builder:
-    """YAML nodes -> plain Python (YAML 1.2 scalars), recording positions and duplicate keys."""
+    """YAML nodes -> plain Python (YAML 1.2 scalars), recording positions and duplicate keys, within
+    the limits of the module docstring."""
 
     file: str
     positions: dict[Path_, tuple[str, int, int]]
     problems: list[Problem]
+    built: set[int] = field(default_factory=set)  # collection nodes built once: another visit is an alias
+    open: set[int] = field(default_factory=set)  # collection nodes being built (an alias here is a cycle)
+    in_alias: int = 0
+    alias_path: Path_ = ()
+    alias_nodes: int = 0
+
+    def refuse(self, node: Node, path: Path_, message: str) -> _Refused:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if path and path in self.positions:
+            _, line, col = self.positions[path]
+        shown = ".".join(str(p) for p in path[:SHOWN_STEPS]) + (".(...)" if len(path) > SHOWN_STEPS else "")
+        return _Refused(Problem(self.file, line, col, shown, message))
 
     def value(self, node: Node, path: Path_) -> Any:
+        if node.tag not in _PLAIN_TAGS and node.tag != "!":
+            raise self.refuse(node, path, f"YAML: tag '{node.tag}' is not supported (tenant files are plain data)")
+        if self.in_alias:
+            self.alias_nodes += 1
+            if self.alias_nodes > MAX_ALIAS_NODES:
+                raise self.refuse(
+                    node, self.alias_path, f"YAML: aliases expand to more than {MAX_ALIAS_NODES:,} values"
+                )
+        if isinstance(node, ScalarNode):
+            return _scalar(node)
+        if len(path) >= MAX_DEPTH:
+            raise self.refuse(node, path, f"YAML: nested more than {MAX_DEPTH} levels deep")
+        if len(node.value) > MAX_ITEMS:
+            raise self.refuse(node, path, f"more than {MAX_ITEMS:,} entries ({len(node.value):,})")
+        if id(node) in self.open:
+            raise self.refuse(node, path, "YAML: an alias refers to a collection that contains it")
+        alias = id(node) in self.built
+        if alias and not self.in_alias:
+            self.alias_path = path  # the outermost alias being expanded: where a refusal points
+        self.in_alias += alias
+        self.open.add(id(node))
+        try:
+            return self.collection(node, path)
+        finally:
+            self.open.discard(id(node))
+            self.built.add(id(node))
+            self.in_alias -= alias
+
+    def collection(self, node: Node, path: Path_) -> Any:
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             first_line: dict[str, int] = {}
@@ -242,8 +360,7 @@ class _Builder:
                 self.positions[(*path, i)] = (self.file, item.start_mark.line + 1, item.start_mark.column + 1)
                 items.append(self.value(item, (*path, i)))
             return items
-        assert isinstance(node, ScalarNode)
-        return _scalar(node)
+        raise self.refuse(node, path, "YAML: not a mapping, list or value")
 
     def key(self, node: Node, path: Path_) -> str | None:
         if not isinstance(node, ScalarNode):
@@ -253,7 +370,14 @@ class _Builder:
             )
             return None
         # Keys are names (extensions, MACs, time frames): taken as written, so `0101:` stays "0101".
-        return str(node.value)
+        name = str(node.value)
+        problem = text_problem(name, limit=NAME_LIMIT)
+        if problem:
+            where = ".".join(str(p) for p in path)
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+            self.problems.append(Problem(self.file, line, col, where, f"key: {problem}"))
+            return None
+        return name
 
 
 def _scalar(node: ScalarNode) -> Any:
@@ -325,16 +449,22 @@ def _yaml_files(folder: Path) -> list[Path]:
     )
 
 
-def _validation_problems(doc: Document, exc: ValidationError) -> list[Problem]:
+def validation_problems(
+    doc: Document, exc: ValidationError, model: type[BaseModel], *, partial: bool = False
+) -> list[Problem]:
+    """Pydantic's errors as positioned problems. `partial`: some files of the document did not read,
+    so a missing top-level key (or a check of the whole document) may only be missing with them."""
     problems: list[Problem] = []
     errors = exc.errors(include_input=False, include_url=False)
     for err in errors:
         if err["type"] == "none_required":
             continue  # the other member of an `X | None` union explains what is wrong
         loc = _data_path(doc.data, err["loc"])
+        if partial and (len(loc) == 0 or (len(loc) == 1 and err["type"] == "missing")):
+            continue
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            message = _unknown_key_message(loc)
+            message = _unknown_key_message(model, loc)
         elif err["type"] == "missing":
             message = "required field is missing"
         problems.append(doc.problem(loc, message))
@@ -362,9 +492,9 @@ def _internal_step(step: str) -> bool:
     return "[" in step or step[:1].isupper() or step in {"date", "str", "int", "list", "dict"}
 
 
-def _unknown_key_message(loc: Path_) -> str:
+def _unknown_key_message(root: type[BaseModel], loc: Path_) -> str:
     key = str(loc[-1])
-    model = _model_at(tenant_model(), loc[:-1])
+    model = _model_at(root, loc[:-1])
     if model is None:
         return f"unknown key '{key}'"
     names = [f.alias or n for n, f in model.model_fields.items()]

@@ -18,6 +18,7 @@ from typing import Any
 
 from skyconf import providers
 from skyconf.apply import Outcome, apply_changes
+from skyconf.checks import run_problems
 from skyconf.config import load_profile
 from skyconf.errors import ConfigError, Problem, SkyconfError
 from skyconf.load import load_tenant, tenant_folders
@@ -52,6 +53,7 @@ def _load_all(paths: list[Path], today: dt.date | None, with_secrets: bool) -> l
             out.append(resolve(load_tenant(folder, secrets=with_secrets), today))
         except ConfigError as exc:
             problems.extend(exc.problems)
+    problems.extend(run_problems(out))
     if problems:
         raise ConfigError(problems)
     domains: dict[str, str] = {}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from skyconf.checks import tenant_problems
 from skyconf.errors import ConfigError, Problem
 from skyconf.load import LoadedTenant, Path_
 from skyconf.model.base import Needs, check_time_zone, unknown
@@ -113,6 +114,7 @@ def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
     for section in sorted(SECTIONS.values(), key=lambda s: (s.order, s.name)):
         if section.build is not None:
             section.build(ctx)
+    ctx.problems.extend(tenant_problems(loaded, ctx.resources.values()))
     if ctx.problems:
         raise ConfigError(ctx.problems)
     keys = prune_keys()

@@ -73,7 +73,7 @@ def referenced_env(case: Path) -> set[str]:
     names: set[str] = set()
     for path in case.iterdir():
         if path.suffix in (".yaml", ".yml"):
-            names.update(ENV_REF.findall(path.read_text(encoding="utf-8")))
+            names.update(ENV_REF.findall(path.read_text(encoding="utf-8", errors="replace")))
     return names
 
 
@@ -142,7 +142,7 @@ def format_problems(out: Outcome, case: Path) -> list[str]:
         where = case / m["file"]
         if not where.exists():
             failures.append(f"FILE is not in the tenant folder: {line!r}")
-        elif where.is_file() and int(m["line"]) > len(where.read_text(encoding="utf-8").splitlines()):
+        elif where.is_file() and int(m["line"]) > len(where.read_text(encoding="utf-8", errors="replace").splitlines()):
             failures.append(f"LINE is past the end of {m['file']}: {line!r}")
     return failures
 

@@ -3,11 +3,12 @@ resource builder gets from resolve."""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 if TYPE_CHECKING:
     from skyconf.errors import Problem
@@ -16,10 +17,76 @@ if TYPE_CHECKING:
     from skyconf.resources import Key, Resource, State
 
 
+# Longest text a field takes: a name or label (shown on phones, in portals, in plans), other text.
+NAME_LIMIT = 200
+TEXT_LIMIT = 1_000
+# Control characters (C0 but tab and line breaks, DEL, C1): never meant, and ESC sequences in a name
+# would drive the terminal that prints a plan.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional overrides, isolates and marks: they make a name display as something it is not.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAK = re.compile("[\t\n\r]")
+# Any of the above: most texts have none and are short, and are passed after this one search.
+_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def text_problem(text: str, *, limit: int = TEXT_LIMIT, multiline: bool = False) -> str | None:
+    """What is wrong with a piece of text from the YAML, or None: hostile characters, a line break
+    (a tab) in a one-line value, or more characters than `limit`."""
+    for pattern, what in ((_CONTROL, "control character"), (_BIDI, "bidirectional control character")):
+        m = pattern.search(text)
+        if m:
+            return f"{what} U+{ord(m.group()):04X} is not allowed"
+    if not multiline:
+        m = _BREAK.search(text)
+        if m:
+            return "a line break is not allowed here" if m.group() != "\t" else "a tab is not allowed here"
+    if len(text) > limit:
+        return f"longer than {limit:,} characters ({len(text):,})"
+    return None
+
+
+def _limit(field: str) -> int:
+    return NAME_LIMIT if field.endswith("name") or field in ("label", "title") else TEXT_LIMIT
+
+
 class Strict(BaseModel):
-    """Every tenant model rejects unknown keys (the loader turns that into a "did you mean" hint)."""
+    """Every tenant model rejects unknown keys (the loader turns that into a "did you mean" hint), and
+    every text in it (values, list items, mapping keys) is checked by `text_problem`: names and labels
+    (fields named *name, label, title) to NAME_LIMIT, the rest to TEXT_LIMIT."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Fields whose text may span lines (tabs and line breaks allowed).
+    multiline_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any, info: Any) -> Any:
+        # Runs for every field of every object loaded (5,000 users): the common case stays cheap.
+        kind = value.__class__
+        if kind is str:
+            if len(value) > NAME_LIMIT or _SUSPECT.search(value):
+                name = str(info.field_name)
+                problem = text_problem(value, limit=_limit(name), multiline=name in cls.multiline_fields)
+                if problem:
+                    raise ValueError(problem)
+        elif kind is list or kind is dict:
+            _check_items(cls, value, str(info.field_name))
+        return value
+
+
+def _check_items(model: type[Strict], value: list[Any] | dict[Any, Any], name: str) -> None:
+    """Text items of a list, and text values of a mapping (models check themselves; the loader checks
+    every mapping key, where it knows the key's own position)."""
+    first = next(iter(value.values() if isinstance(value, dict) else value), None)
+    if isinstance(first, BaseModel):
+        return  # a mapping or list of models (users, contacts): each checked itself
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if item.__class__ is str and (len(item) > NAME_LIMIT or _SUSPECT.search(item)):
+            problem = text_problem(item, limit=_limit(name), multiline=name in model.multiline_fields)
+            if problem:
+                raise ValueError(f"'{key}': {problem}" if isinstance(key, str) else f"item {key + 1}: {problem}")
 
 
 Extension = str

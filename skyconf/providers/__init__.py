@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from skyconf.config import DEFAULT_PROVIDER
 from skyconf.errors import SkyconfError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from skyconf.config import Profile
     from skyconf.plan import Change
     from skyconf.resources import State
@@ -60,24 +61,43 @@ class Provider(Protocol):
     async def close(self) -> None: ...
 
 
-Connect = Callable[["Profile"], Provider]
-
-# provider name -> "module:function" (imported on first use) or the function itself.
-_REGISTRY: dict[str, str | Connect] = {DEFAULT_PROVIDER: "skyconf.providers.netsapiens:connect"}
+# The provider a profile uses unless it names one.
+DEFAULT_PROVIDER = "netsapiens"
 
 
-def register(name: str, connect: str | Connect) -> None:
-    """Make `provider: NAME` in a profile open PBXs with `connect`."""
-    _REGISTRY[name] = connect
+@dataclass(frozen=True)
+class Entry:
+    """A provider: how to open a PBX from a profile, and the model of the profile keys it adds
+    (say, a dialect), which skyconf.yaml is validated with."""
+
+    connect: Callable[[Profile], Provider]
+    options: type[BaseModel]
+
+
+# provider name -> its Entry, or the module that defines `connect` and `Options` (imported on first use).
+_REGISTRY: dict[str, str | Entry] = {DEFAULT_PROVIDER: "skyconf.providers.netsapiens"}
+
+
+def register(name: str, entry: str | Entry) -> None:
+    """Make `provider: NAME` in a profile open PBXs with `entry`."""
+    _REGISTRY[name] = entry
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def entry(name: str) -> Entry | None:
+    found = _REGISTRY.get(name)
+    if isinstance(found, str):
+        module = importlib.import_module(found)
+        found = _REGISTRY[name] = Entry(module.connect, module.Options)
+    return found
 
 
 def connect(profile: Profile) -> Provider:
-    entry = _REGISTRY.get(profile.provider)
-    if entry is None:
-        known = ", ".join(sorted(_REGISTRY))
+    found = entry(profile.provider)
+    if found is None:
+        known = ", ".join(names())
         raise SkyconfError(f"profile '{profile.name}': unknown provider '{profile.provider}' (known: {known})")
-    if isinstance(entry, str):
-        module, _, attribute = entry.partition(":")
-        entry = getattr(importlib.import_module(module), attribute)
-        _REGISTRY[profile.provider] = entry
-    return entry(profile)
+    return found.connect(profile)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from skyconf.config import Profile
 from skyconf.errors import SkyconfError
+from skyconf.model.base import Strict
 from skyconf.model.kinds import KINDS
 from skyconf.plan import Change
 from skyconf.providers import Scope
@@ -34,6 +34,17 @@ from skyconf.providers.netsapiens.queues import CallQueueMapping
 from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
 from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
 from skyconf.resources import Resource, State
+
+if TYPE_CHECKING:
+    from skyconf.config import Profile
+
+
+class Options(Strict):
+    """What a NetSapiens profile in skyconf.yaml may add to the common keys."""
+
+    # Wire spellings where PBXs differ (see docs/api-evidence.md).
+    dialect: dict[str, Any] = {}
+
 
 MAPPINGS: dict[str, Mapping] = {
     m.kind: m
