@@ -23,7 +23,8 @@ DISPATCH = {
     "linear_hunt": "Linear Hunt",
     "call_park": "Call Park",
 }
-DISPATCH_IN = {v: k for k, v in DISPATCH.items()}
+# Read case-insensitively: live servers and the vendor's load generator also write `round-robin`.
+DISPATCH_IN = {v.lower(): k for k, v in DISPATCH.items()}
 COUNTS = {
     "agent_timeout": "callqueue-agent-dispatch-timeout-seconds",
     "max_wait_minutes": "callqueue-max-wait-timeout-minutes",
@@ -108,7 +109,7 @@ def _int(value: Any) -> int:
 def _fields(item: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "description": str(item.get("description") or "") or None,
-        "dispatch": DISPATCH_IN.get(str(item.get("callqueue-dispatch-type") or "")),
+        "dispatch": DISPATCH_IN.get(str(item.get("callqueue-dispatch-type") or "").strip().lower()),
     }
     for name, api in COUNTS.items():
         value = item.get(api)
