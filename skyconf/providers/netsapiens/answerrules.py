@@ -53,7 +53,12 @@ class AnswerRuleMapping(Mapping):
         assert change.after is not None
         ext, frame = change.key
         body = {"synchronous": "yes", "time-frame": frame, **rule_body(ext, change.after, await targets_for(ctx))}
-        if not await ctx.api.post_new(f"{ctx.user_path(ext)}/answerrules", body):
+        if not await ctx.api.post_new(
+            f"{ctx.user_path(ext)}/answerrules",
+            body,
+            listed=lambda rule: str(rule.get("time-frame")) == frame,
+            settle=True,
+        ):
             await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:

@@ -104,8 +104,12 @@ class AutoAttendantMapping(Mapping):
             "time-frame": _frame_out(frame),
             "auto-attendant": encode_menu(menu),
         }
+        path = f"{ctx.base}/autoattendants"
+        made = ctx.api.finds(
+            path, lambda i: str(i.get("user")) == ext and str(i.get("time-frame") or WIRE_DEFAULT) == _frame_out(frame)
+        )
         try:
-            await ctx.api.request("POST", f"{ctx.base}/autoattendants", json=body)
+            await ctx.api.request("POST", path, json=body, done_already=made)
         except ApiError as exc:
             if exc.status != 409:
                 raise

@@ -47,7 +47,9 @@ class ConferenceMapping(Mapping):
             body = {"conference": ext, "conference_type": "dedicated", **_object_body(change.after)}
         else:
             body = [{"aor": f"sip:{ext}@{ctx.domain}", **_body(change.after)}]
-        if not await ctx.api.post_new(f"{ctx.base}/conferences", body):
+        if not await ctx.api.post_new(
+            f"{ctx.base}/conferences", body, listed=lambda item: conference_extension(item) == ext
+        ):
             await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:

@@ -62,7 +62,10 @@ class CallQueueMapping(Mapping):
         assert change.after is not None
         ext = change.key[0]
         body = {"synchronous": "yes", "callqueue": ext, "domain": ctx.domain, **_body(change.after)}
-        if await ctx.api.post_new(f"{ctx.base}/callqueues", body):
+        # Its agents are added next: a 202 is waited out until the queue reads back.
+        if await ctx.api.post_new(
+            f"{ctx.base}/callqueues", body, listed=lambda q: str(q.get("callqueue")) == ext, settle=True
+        ):
             await self._set_agents(ctx, ext, [], change.after.get("agents"))
         else:
             await self.update(ctx, change)
