@@ -8,6 +8,7 @@ for declared queues (one list per queue, fetched together).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from skyconf.plan import Change
@@ -93,7 +94,7 @@ class CallQueueMapping(Mapping):
             agent_id = self._agent_id(ctx, agent)
             if agent not in have:
                 body = {"synchronous": "yes", "callqueue-agent-id": agent_id, ORDINAL: position}
-                if not await ctx.api.post_new(path, body):
+                if not await ctx.api.post_new(path, body, listed=_agent_listed(agent_id)):
                     await ctx.api.request("PUT", f"{path}/{segment(agent_id)}", json={ORDINAL: position})
             elif have.index(agent) + 1 != position:
                 await ctx.api.request("PUT", f"{path}/{segment(agent_id)}", json={ORDINAL: position})
@@ -103,6 +104,11 @@ class CallQueueMapping(Mapping):
 
     async def delete(self, ctx: Context, change: Change) -> None:
         await ctx.api.request("DELETE", self._path(ctx, change.key[0]), missing_ok=True)
+
+
+def _agent_listed(agent_id: str) -> Callable[[dict[str, Any]], bool]:
+    """Recognises the agent in the queue's agent list (a retried create looks for it first)."""
+    return lambda item: str(item.get("callqueue-agent-id")) == agent_id
 
 
 def _int(value: Any) -> int:
