@@ -21,6 +21,7 @@ numbers as digits, prefixed `confirm_` with answer confirmation; ring-list entri
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,13 +92,20 @@ class Targets:
             return f"{self.kinds.get(text, 'user')}:{text}"
         return text
 
-    def _dialect_form(self, text: str) -> str | None:
-        """The kind whose configured (non-bare) format matches `text`, as `kind:EXT`."""
+    @functools.cached_property
+    def _patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        """(kind, regex) of each configured format but the bare `{ext}` (told apart by the owner)."""
+        out: list[tuple[str, re.Pattern[str]]] = []
         for kind, fmt in self.dialect.targets.model_dump().items():
-            if fmt == "{ext}":
-                continue  # bare digits: told apart by the extension's owner below
-            pattern = re.escape(fmt).replace(r"\{ext\}", r"(?P<ext>\d+)").replace(r"\{name\}", r"(?P<name>.+)")
-            m = re.fullmatch(pattern, text)
+            if fmt != "{ext}":
+                escaped = re.escape(fmt).replace(r"\{ext\}", r"(?P<ext>\d+)")
+                out.append((kind, re.compile(escaped.replace(r"\{name\}", r"(?P<name>.+)"))))
+        return out
+
+    def _dialect_form(self, text: str) -> str | None:
+        """The kind whose configured format matches `text`, as `kind:EXT`."""
+        for kind, pattern in self._patterns:
+            m = pattern.fullmatch(text)
             if m is None:
                 continue
             if "ext" in m.groupdict():
