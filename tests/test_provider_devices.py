@@ -13,7 +13,7 @@ import pytest
 
 from skyconf.errors import PbxError
 from skyconf.plan import Change
-from skyconf.providers.netsapiens.api import Api, ApiError
+from skyconf.providers.netsapiens.api import Api, ApiError, is_child_list
 from skyconf.providers.netsapiens.base import Context
 from skyconf.providers.netsapiens.conferences import ConferenceMapping
 from skyconf.providers.netsapiens.phones import MAC, PhoneMapping
@@ -225,3 +225,14 @@ async def test_a_normal_create_sends_one_request() -> None:
     async with context(fake) as ctx:
         await ConferenceMapping().create(ctx, Change("create", "conference", ("300",), None, {"name": "Sales"}))
     assert fake.log == [("POST", "/conferences")]
+
+
+def test_which_paths_are_child_lists() -> None:
+    assert is_child_list(f"/domains/{DOMAIN}/users/101/answerrules")
+    assert is_child_list(f"/domains/{DOMAIN}/callqueues/400/agents")
+    assert is_child_list(f"/domains/{DOMAIN}/conferences")
+    assert not is_child_list(f"/domains/{DOMAIN}")
+    assert not is_child_list(f"/domains/{DOMAIN}/users/101")
+    assert not is_child_list(f"/domains/{DOMAIN}/users/contacts")  # a user named like a list
+    assert not is_child_list("/domains/moh")
+    assert not is_child_list(f"/domains/{DOMAIN}/phones")

@@ -35,7 +35,8 @@ SETTLE_TIMEOUT_S = 5.0
 def is_child_list(path: str) -> bool:
     """`/domains/d/users/101/answerrules` yes; `/domains/d`, `/domains/d/users/101` no."""
     parts = path.rstrip("/").split("/")
-    return len(parts) >= 4 and parts[-1] in CHILD_LISTS
+    # `/domains/moh` is a domain and `/users/contacts` a user, whatever their names.
+    return len(parts) >= 4 and parts[-1] in CHILD_LISTS and parts[-2] not in ("domains", "users")
 
 
 @dataclass
