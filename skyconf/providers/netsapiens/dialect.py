@@ -72,6 +72,8 @@ class Dialect(_Settings):
     `array`: a one-item array with `aor`, the shape of the spec's `Conference` schema."""
     update_only_key: Literal["update-only", "update_only", "both"] = "both"
     """Time-frame in-place update flag: the spec spells it `update_only` (specific-dates schema) and
-    `update-only` (the other texts); `both` sends both keys."""
+    `update-only` (the other texts); `both` sends both keys. skyconf's time-frame edits replace a
+    frame's entries (a PUT without the flag), so it sends neither today; the setting is where a merge
+    by entry id would take its spelling from."""
     fields: UserFieldNames = Field(default_factory=UserFieldNames)
     """User field spellings (see UserFieldNames)."""
