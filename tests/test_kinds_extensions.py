@@ -85,7 +85,7 @@ async def test_a_conference_pin_change_is_one_masked_update(workspace: Path, spe
         assert "participant_pin: (secret) -> (secret)" in text and "2469" not in text
         await apply_runs(runs)
         (put,) = session.sandbox_logs["sandbox"].writes()
-        assert put.method == "PUT" and put.request_body == [{"participants_pin": "2469"}]
+        assert put.method == "PUT" and put.request_body == {"participants_pin": "2469"}
         assert spec_checker.check_exchanges([put]) == []
     await converged(workspace)
 

@@ -430,6 +430,16 @@ def test_relaxation_update_only_spelling(spec_checker: SpecChecker) -> None:
     assert "property 'update_only' is not in the spec" in joined(strict.check_request("PUT", path, {}, body, JSON))
 
 
+def test_relaxation_request_example_shape(spec_checker: SpecChecker) -> None:
+    path = f"{D}/conferences"
+    body = {"conference": "300", "name": "Bridge", "conference_type": "dedicated", "max_participants": 10}
+    assert spec_checker.check_request("POST", path, {}, body, JSON) == []
+    assert spec_checker.check_request("POST", path, {}, {**body, "bridge": "x"}, JSON) != []
+    assert spec_checker.check_request("POST", path, {}, {**body, "quorum": ["2"]}, JSON) != []
+    strict = spec_checker.without("request-example-shape")
+    assert "is not of type 'array'" in joined(strict.check_request("POST", path, {}, body, JSON))
+
+
 def test_relaxation_path_key_typos(spec_checker: SpecChecker) -> None:
     path = f"{D}/users/101/moh/2"
     body = {"synchronous": "yes", "script": "hold music", "encoding": "audio/wav", "base64_file": "UklGRg=="}

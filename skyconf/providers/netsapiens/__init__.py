@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from pydantic import Field
 
 from skyconf.errors import SkyconfError
 from skyconf.model.base import Strict
@@ -23,6 +24,7 @@ from skyconf.providers.netsapiens.attendants import AutoAttendantMapping
 from skyconf.providers.netsapiens.base import Context, Mapping
 from skyconf.providers.netsapiens.conferences import ConferenceMapping
 from skyconf.providers.netsapiens.contacts import ContactMapping, UserContactMapping
+from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.providers.netsapiens.moh import (
     MohFileMapping,
     MohPlaylistMapping,
@@ -42,8 +44,8 @@ if TYPE_CHECKING:
 class Options(Strict):
     """What a NetSapiens profile in skyconf.yaml may add to the common keys."""
 
-    # Wire spellings where PBXs differ (see docs/api-evidence.md).
-    dialect: dict[str, Any] = {}
+    # Wire spellings where PBXs differ (see docs/api-evidence.md and dialect.py).
+    dialect: Dialect = Field(default_factory=Dialect)
 
 
 MAPPINGS: dict[str, Mapping] = {
@@ -74,8 +76,17 @@ assert not missing, f"kinds without a NetSapiens mapping: {missing}"
 class NetSapiensTenant:
     """One tenant's view of the PBX: read its live state, write its changes."""
 
-    def __init__(self, api: Api, scope: Scope) -> None:
-        self.ctx = Context(api, scope.domain, scope.country, scope.desired, State(), dict(scope.prune), scope.folder)
+    def __init__(self, api: Api, scope: Scope, dialect: Dialect | None = None) -> None:
+        self.ctx = Context(
+            api,
+            scope.domain,
+            scope.country,
+            scope.desired,
+            State(),
+            dict(scope.prune),
+            scope.folder,
+            dialect=dialect or Dialect(),
+        )
 
     async def read(self) -> State:
         """Live state, every kind concurrently. What a read needs of other kinds is which of their
@@ -121,13 +132,14 @@ class NetSapiensTenant:
 class NetSapiensProvider:
     """One PBX: its API (lanes of HTTP connections) and, for the embedded sandbox, its request log."""
 
-    def __init__(self, api: Api, sandbox_log: Any = None) -> None:
+    def __init__(self, api: Api, options: Options | None = None, sandbox_log: Any = None) -> None:
         self.api = api
+        self.options = options or Options()
         # The embedded sandbox's RequestLog (tests count requests with it), else None.
         self.sandbox_log = sandbox_log
 
     def tenant(self, scope: Scope) -> NetSapiensTenant:
-        return NetSapiensTenant(self.api, scope)
+        return NetSapiensTenant(self.api, scope, self.options.dialect)
 
     async def read_domain(self, domain: str, country: str, folder: Path) -> State:
         """Everything the domain has. A first read lists the objects that own others (users, and
@@ -172,4 +184,5 @@ def connect(profile: Profile) -> NetSapiensProvider:
     else:
         # One TLS context for all lanes: building one takes ~16 ms (it loads the CA bundle).
         options |= {"base_url": profile.url, "verify": httpx.create_ssl_context(verify=profile.verify_tls)}
-    return NetSapiensProvider(Api([httpx.AsyncClient(**options) for _ in range(profile.concurrency)]), log)
+    lanes = [httpx.AsyncClient(**options) for _ in range(profile.concurrency)]
+    return NetSapiensProvider(Api(lanes), Options.model_validate(profile.options), log)

@@ -13,7 +13,7 @@ from skyconf.model.rules import DEFAULT_RULE
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
-from skyconf.providers.netsapiens.targets import decode_sim_ring, decode_target, encode_sim_ring, encode_target
+from skyconf.providers.netsapiens.targets import Targets, targets_for
 from skyconf.resources import Resource
 
 FORWARDS = {
@@ -50,10 +50,11 @@ class AnswerRuleMapping(Mapping):
     kind = "answer_rule"
 
     async def read(self, ctx: Context) -> list[Resource]:
+        targets = await targets_for(ctx)
         return await ctx.per_user(
             "answerrules",
             lambda ext, rules: [
-                Resource(self.kind, (ext, frame_name(rule["time-frame"])), rule_fields(ext, rule, ctx.country))
+                Resource(self.kind, (ext, frame_name(rule["time-frame"])), rule_fields(ext, rule, targets))
                 for rule in _in_order(rules)
             ],
         )
@@ -61,15 +62,23 @@ class AnswerRuleMapping(Mapping):
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
         ext, frame = change.key
-        body = {"synchronous": "yes", "time-frame": wire_frame(frame), **rule_body(ext, change.after)}
-        if not await ctx.api.post_new(f"{ctx.user_path(ext)}/answerrules", body):
+        wire = wire_frame(frame)
+        body = {"synchronous": "yes", "time-frame": wire, **rule_body(ext, change.after, await targets_for(ctx))}
+        if not await ctx.api.post_new(
+            f"{ctx.user_path(ext)}/answerrules",
+            body,
+            listed=lambda rule: str(rule.get("time-frame")) == wire,
+            settle=True,
+        ):
             await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
         ext, frame = change.key
         await ctx.api.request(
-            "PUT", f"{ctx.user_path(ext)}/answerrules/{segment(wire_frame(frame))}", json=rule_body(ext, change.after)
+            "PUT",
+            f"{ctx.user_path(ext)}/answerrules/{segment(wire_frame(frame))}",
+            json=rule_body(ext, change.after, await targets_for(ctx)),
         )
 
     async def delete(self, ctx: Context, change: Change) -> None:
@@ -103,7 +112,7 @@ class AnswerRuleOrderMapping(Mapping):
         await ctx.api.request("PUT", f"{ctx.user_path(change.key[0])}/answerrules/reorder", json=body)
 
 
-def rule_fields(ext: str, rule: dict[str, Any], country: str) -> dict[str, Any]:
+def rule_fields(ext: str, rule: dict[str, Any], targets: Targets) -> dict[str, Any]:
     def feature(name: str) -> dict[str, Any]:
         value = rule.get(name)
         return value if isinstance(value, dict) else {}
@@ -114,25 +123,29 @@ def rule_fields(ext: str, rule: dict[str, Any], country: str) -> dict[str, Any]:
     for name, api_name in FORWARDS.items():
         f = feature(api_name)
         params = f.get("parameters") or []
-        fields[name] = decode_target(params[0], country) if is_yes(f.get("enabled", "no")) and params else None
+        fields[name] = targets.decode(params[0]) if is_yes(f.get("enabled", "no")) and params else None
     sim = feature("simultaneous-ring")
     fields["simultaneous_ring"] = (
-        decode_sim_ring(ext, list(sim.get("parameters") or []), country) if is_yes(sim.get("enabled", "no")) else None
+        targets.decode_sim_ring(ext, list(sim.get("parameters") or [])) if is_yes(sim.get("enabled", "no")) else None
     )
     return fields
 
 
-def rule_body(ext: str, fields: dict[str, Any]) -> dict[str, Any]:
+def rule_body(ext: str, fields: dict[str, Any], targets: Targets) -> dict[str, Any]:
     body: dict[str, Any] = {"enabled": yes(fields["enabled"])}
     for name, api_name in SWITCHES.items():
         body[api_name] = {"enabled": yes(fields[name])}
     for name, api_name in FORWARDS.items():
         target = fields[name]
         body[api_name] = (
-            {"enabled": "yes", "parameters": [encode_target(target)]} if target else {"enabled": "no", "parameters": []}
+            {"enabled": "yes", "parameters": [targets.encode(target)]}
+            if target
+            else {"enabled": "no", "parameters": []}
         )
     sim = fields["simultaneous_ring"]
     body["simultaneous-ring"] = (
-        {"enabled": "yes", "parameters": encode_sim_ring(ext, sim)} if sim else {"enabled": "no", "parameters": []}
+        {"enabled": "yes", "parameters": targets.encode_sim_ring(ext, sim)}
+        if sim
+        else {"enabled": "no", "parameters": []}
     )
     return body

@@ -22,6 +22,21 @@ from skyconf.errors import PbxError
 log = logging.getLogger("skyconf.netsapiens")
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
+# Child collections whose GET may answer 404 when empty (live servers do; clients tolerate it): read
+# as []. The domain itself, a user, or any single object keep their 404.
+CHILD_LISTS = frozenset(
+    {"answerrules", "timeframes", "contacts", "moh", "devices", "conferences", "callqueues", "autoattendants", "agents"}
+)
+# Reading back an object a write was answered 202 for (accepted, not yet readable): tries and waits.
+SETTLE_ATTEMPTS = 6
+SETTLE_TIMEOUT_S = 5.0
+
+
+def is_child_list(path: str) -> bool:
+    """`/domains/d/users/101/answerrules` yes; `/domains/d`, `/domains/d/users/101` no."""
+    parts = path.rstrip("/").split("/")
+    # `/domains/moh` is a domain and `/users/contacts` a user, whatever their names.
+    return len(parts) >= 4 and parts[-1] in CHILD_LISTS and parts[-2] not in ("domains", "users")
 
 
 @dataclass
@@ -36,6 +51,10 @@ class ApiError(PbxError):
     def __init__(self, method: str, path: str, status: int, message: str) -> None:
         self.status = status
         super().__init__(f"PBX refused {method} {path}: HTTP {status} {message}".rstrip())
+
+
+class _NotYet(Exception):
+    """An object a 202 accepted is not readable yet."""
 
 
 class _Retryable(Exception):
@@ -104,6 +123,21 @@ class Api:
         client, so no 409): before each retry it looks for what an attempt whose answer was lost may
         have made, and when it finds it the request counts as done (None is returned).
         """
+        return (
+            await self.send(method, path, json=json, params=params, missing_ok=missing_ok, done_already=done_already)
+        )[1]
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        missing_ok: bool = False,
+        done_already: Callable[[], Awaitable[bool]] | None = None,
+    ) -> tuple[int, Any]:
+        """`request`, answering (HTTP status, parsed body); a request found done already is (200, None)."""
 
         def backoff(exc: Exception) -> bool | float:
             if isinstance(exc, _Retryable):
@@ -135,7 +169,7 @@ class Api:
                         replay, failed = failed, None
                         raise replay
                     if done_already is not None and attempt.num > 1 and await done_already():
-                        return None
+                        return 200, None
                     return await self._once(method, path, json, params, missing_ok)
         except _Retryable as exc:
             raise ApiError(method, path, exc.status, f"{exc} (gave up after retries)") from None
@@ -145,16 +179,58 @@ class Api:
             ) from None
         raise AssertionError("unreachable")
 
-    async def post_new(self, path: str, body: Any) -> bool:
+    async def post_new(
+        self,
+        path: str,
+        body: Any,
+        *,
+        listed: Callable[[dict[str, Any]], bool] | None = None,
+        settle: bool = False,
+    ) -> bool:
         """POST a new object; False when the PBX answers 409 because it exists already (made by an
-        earlier attempt whose answer was lost, usually), for the caller to update it instead."""
+        earlier attempt whose answer was lost, usually), for the caller to update it instead.
+
+        `listed` recognises the new object in the list at `path`. The spec documents no 409 for most
+        creates, so before a retry (never before the first attempt) the list is read and a match means
+        an earlier attempt made it. With `settle`, a 202 answer (accepted, not yet readable) is followed
+        by reading the list until the object shows (`wait_listed`), for a next step that needs it."""
+        check = self.finds(path, listed) if listed is not None else None
         try:
-            await self.request("POST", path, json=body)
+            status, _ = await self.send("POST", path, json=body, done_already=check)
         except ApiError as exc:
             if exc.status != 409:
                 raise
             return False
+        if settle and status == 202 and listed is not None:
+            await self.wait_listed(path, listed, f"POST {path}")
         return True
+
+    def finds(self, path: str, match: Callable[[dict[str, Any]], bool]) -> Callable[[], Awaitable[bool]]:
+        """A `done_already` check: a fresh read of the list at `path` has an item `match` accepts."""
+
+        async def check() -> bool:
+            items = await self.request("GET", path)
+            return any(match(item) for item in items or [] if isinstance(item, dict))
+
+        return check
+
+    async def wait_listed(self, path: str, match: Callable[[dict[str, Any]], bool], what: str) -> None:
+        """Read the list at `path` until an item `match` accepts shows: a few tries with short backoff
+        (up to SETTLE_TIMEOUT_S), then a PbxError. The run's cached read of `path` is dropped."""
+        self._reads = {k: v for k, v in self._reads.items() if not k.startswith(path + "?")}
+        check = self.finds(path, match)
+        try:
+            async for attempt in stamina.retry_context(
+                on=_NotYet, attempts=SETTLE_ATTEMPTS, timeout=SETTLE_TIMEOUT_S, wait_initial=0.1, wait_max=1.0
+            ):
+                with attempt:
+                    if not await check():
+                        raise _NotYet()
+        except _NotYet:
+            raise PbxError(
+                f"{what} was accepted (HTTP 202) but the object is still not readable at GET {path} after "
+                f"{SETTLE_ATTEMPTS} tries; the PBX is slow to apply writes: run apply again"
+            ) from None
 
     async def _once(
         self,
@@ -163,7 +239,7 @@ class Api:
         json: Any,
         params: dict[str, Any] | None,
         missing_ok: bool,
-    ) -> Any:
+    ) -> tuple[int, Any]:
         if self._idle is None:
             self._idle = asyncio.Queue()
             for lane in self.lanes:
@@ -177,14 +253,16 @@ class Api:
             self._idle.put_nowait(lane)
         if response.status_code in RETRY_STATUS:
             raise _Retryable(response.status_code, _retry_after(response), _message(response))
+        if response.status_code == 404 and method == "GET" and is_child_list(path):
+            return 404, []
         if response.status_code == 404 and missing_ok:
-            return None
+            return 404, None
         if response.status_code >= 400:
             raise ApiError(method, path, response.status_code, _message(response))
         if not response.content:
-            return None
+            return response.status_code, None
         try:
-            return response.json()
+            return response.status_code, response.json()
         except ValueError:
             raise ApiError(method, path, response.status_code, "answer is not JSON") from None
 

@@ -65,8 +65,11 @@ class AutoAttendantMapping(Mapping):
         kinds = await _extension_kinds(ctx, by_ext)
         out: list[Resource] = []
         for ext, items in sorted(by_ext.items()):
+            # Each menu's prompt, as listed: what an update or a delete (a prune) addresses.
+            prompts = {_frame_in(str(i.get("time-frame") or WIRE_DEFAULT)): str(i["starting-prompt"]) for i in items}
             if ctx.desired.get(self.kind, (ext,)) is None:  # not declared: counted, not read in depth
-                out.append(Resource(self.kind, (ext,), {"name": str(items[0].get("attendant-name") or "")}))
+                name = str(items[0].get("attendant-name") or "")
+                out.append(Resource(self.kind, (ext,), {"name": name}, meta={"prompts": prompts}))
                 continue
             trees = await asyncio.gather(*(self._tree(ctx, item) for item in items))
             menus = {
@@ -74,7 +77,6 @@ class AutoAttendantMapping(Mapping):
                 for item, tree in zip(items, trees, strict=True)
             }
             main = next((i for i in items if str(i.get("time-frame") or WIRE_DEFAULT) == WIRE_DEFAULT), items[0])
-            prompts = {_frame_in(str(i.get("time-frame") or WIRE_DEFAULT)): str(i["starting-prompt"]) for i in items}
             fields = {"name": str(main.get("attendant-name") or ""), "menus": dict(sorted(menus.items()))}
             out.append(Resource(self.kind, (ext,), fields, meta={"prompts": prompts}))
         return out
@@ -102,8 +104,12 @@ class AutoAttendantMapping(Mapping):
             "time-frame": _frame_out(frame),
             "auto-attendant": encode_menu(menu),
         }
+        path = f"{ctx.base}/autoattendants"
+        made = ctx.api.finds(
+            path, lambda i: str(i.get("user")) == ext and str(i.get("time-frame") or WIRE_DEFAULT) == _frame_out(frame)
+        )
         try:
-            await ctx.api.request("POST", f"{ctx.base}/autoattendants", json=body)
+            await ctx.api.request("POST", path, json=body, done_already=made)
         except ApiError as exc:
             if exc.status != 409:
                 raise

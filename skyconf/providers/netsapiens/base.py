@@ -11,6 +11,7 @@ from typing import Any, ClassVar, TypeVar
 
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import Api, segment
+from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.resources import State
 
 T = TypeVar("T")
@@ -29,6 +30,8 @@ class Context:
     folder: Path = Path()
     # Per-run plans a mapping shares between its writes (say, where music-on-hold entries go).
     memo: dict[Any, Any] = field(default_factory=dict)
+    # The PBX's wire spelling (the profile's `dialect:` mapping).
+    dialect: Dialect = field(default_factory=Dialect)
 
     @property
     def base(self) -> str:

@@ -1,12 +1,12 @@
 """Conferences <-> /domains/{domain}/conferences/{conference}.
 
-Bodies follow the spec's request schema, which is its `Conference` type: a one-item array of an
-object whose fields are all strings (`aor`, `name`, `owner`, `leader_pin`, `participants_pin`,
-`max_participants`, `quorum`, `leader_required`, `annc_part`, `request_name`; yes/no for switches).
-It has no `conference` key, so a create names the bridge by `aor` (`sip:<ext>@<domain>`); responses
-name it the same way. The spec's examples show another form (an object with `conference`,
-`conference_type`, `direct_dial` and integer counts) that the schema does not allow. A PUT sends
-the changed fields only (the PBX merges).
+Two request shapes exist, chosen by the dialect's `conference_body`:
+- `object` (default): the spec's examples, the only request shape the vendor shows: one JSON object
+  with `conference` (the bridge extension), `name`, `conference_type: "dedicated"`, `owner`, the pins,
+  yes/no switches and integer counts (`max_participants`, `quorum`). An update sends the changed keys.
+- `array`: the spec's `Conference` schema (the response type, reused for requests): a one-item array
+  of an all-string object naming the bridge by `aor` (`sip:<ext>@<domain>`).
+Responses name the bridge by `aor` (or `conference`). A PUT sends the changed fields only (the PBX merges).
 """
 
 from __future__ import annotations
@@ -41,15 +41,23 @@ class ConferenceMapping(Mapping):
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
-        body = [{"aor": f"sip:{change.key[0]}@{ctx.domain}", **_body(change.after)}]
-        if not await ctx.api.post_new(f"{ctx.base}/conferences", body):
+        ext = change.key[0]
+        body: Any
+        if ctx.dialect.conference_body == "object":
+            body = {"conference": ext, "conference_type": "dedicated", **_object_body(change.after)}
+        else:
+            body = [{"aor": f"sip:{ext}@{ctx.domain}", **_body(change.after)}]
+        if not await ctx.api.post_new(
+            f"{ctx.base}/conferences", body, listed=lambda item: conference_extension(item) == ext
+        ):
             await self.update(ctx, change)
 
     async def update(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
         path = f"{ctx.base}/conferences/{segment(change.key[0])}"
         changed = {k: v for k, v in change.after.items() if k in change.changed or change.before is None}
-        await ctx.api.request("PUT", path, json=[_body(changed)])
+        body = _object_body(changed) if ctx.dialect.conference_body == "object" else [_body(changed)]
+        await ctx.api.request("PUT", path, json=body)
 
     async def delete(self, ctx: Context, change: Change) -> None:
         await ctx.api.request("DELETE", f"{ctx.base}/conferences/{segment(change.key[0])}", missing_ok=True)
@@ -76,4 +84,13 @@ def _body(fields: dict[str, Any]) -> dict[str, str]:
             body[COUNTS[name]] = str(value) if value is not None else ""
         elif name in SWITCHES:
             body[SWITCHES[name]] = yes(value)
+    return body
+
+
+def _object_body(fields: dict[str, Any]) -> dict[str, Any]:
+    """The spec example's shape: the same keys, counts as integers (an empty string clears one)."""
+    body: dict[str, Any] = dict(_body(fields))
+    for name, api in COUNTS.items():
+        if fields.get(name) is not None:
+            body[api] = int(fields[name])
     return body

@@ -191,8 +191,9 @@ class UserMohPlaylistMapping(_PlaylistMapping):
 async def _write_at(ctx: Context, scope: _Scope, key: str, fields: dict[str, Any], index: int) -> None:
     """Create the entry at `index`; a 409 means an earlier attempt already did (checked, not assumed)."""
     body = {**_content(ctx, key, fields), "index": index}
+    made = ctx.api.finds(scope.path(ctx), lambda item: _index(item) == index and _decode(item)[0] == key)
     try:
-        await ctx.api.request("POST", scope.path(ctx), json=body)
+        await ctx.api.request("POST", scope.path(ctx), json=body, done_already=made)
     except ApiError as exc:
         if exc.status != 409:
             raise

@@ -17,6 +17,17 @@ only `limit` on it, but the vendor's guide ("Pagination and API data", docs.ns-a
 list GET takes both. A server that ignores `start` answers every page with the first: then the
 declared phones beyond the first 1,000 are read one by one.
 
+A line's URI `sip:<ext>@<domain>` names a SIP device of user <ext> (API-NOTES 2.9; the vendor's own
+load generator creates the device before the phone that names it). So before a phone is created, or
+an update names a new line, each line's device is made sure of: the user's device list is read (once
+per run; a 404 reads as none), and a missing device `<ext>` is created with `{"device": "<ext>",
+"synchronous": "yes"}` (409: it exists). When a phone is deleted or drops a line, the device named
+exactly `<ext>` is deleted, but only when no phone of the domain still names it: no declared phone,
+and no live phone that stays (one the tenant does not declare while it does not prune phones). That is
+the one name skyconf creates; devices with other names (`101a`, a web phone's `101wp`) are never
+touched. A PBX answering 404 to the device create (no device endpoint) gets a warning, not a failure:
+the phone write then shows whether that PBX needs the device.
+
 At plan time the desired models are also checked against the PBX's supported models
 (`GET /phones/models`); a model the PBX does not list is an input error naming the phone's line.
 When the PBX does not let the key read that list (403/404), the check is skipped.
@@ -223,6 +234,7 @@ class PhoneMapping(Mapping):
 
     async def create(self, ctx: Context, change: Change) -> None:
         mac = change.key[0]
+        await _ensure_devices(ctx, line_extensions(change.after or {}))
         record: dict[str, Any] = {MAC: mac, "domain": ctx.domain, **CREATE_DEFAULTS}
         domain = await ctx.api.get(ctx.base, missing_ok=True)
         if isinstance(domain, dict) and domain.get("reseller"):
@@ -242,7 +254,11 @@ class PhoneMapping(Mapping):
             await self._put(ctx, change, live)
 
     async def update(self, ctx: Context, change: Change) -> None:
+        before = line_extensions(change.before or {})
+        after = line_extensions({**(change.before or {}), **(change.after or {})})
+        await _ensure_devices(ctx, [ext for ext in after if ext not in before])
         await self._put(ctx, change, dict(change.meta.get("record") or {}))
+        await _drop_devices(ctx, change.key[0], [ext for ext in before if ext not in after])
 
     async def _put(self, ctx: Context, change: Change, live: dict[str, Any]) -> None:
         record = {k: v for k, v in live.items() if k in RECORD_FIELDS}
@@ -254,6 +270,62 @@ class PhoneMapping(Mapping):
         record = {k: v for k, v in live.items() if k in RECORD_FIELDS}
         record.update({MAC: change.key[0], "domain": ctx.domain})
         await ctx.api.request("DELETE", f"{ctx.base}/phones", json=record, missing_ok=True)
+        await _drop_devices(ctx, change.key[0], line_extensions(change.before or phone_fields(live)))
+
+
+def line_extensions(fields: dict[str, Any]) -> list[str]:
+    """The extensions a phone's lines name (line 1 first), each once."""
+    exts = [fields.get("user"), *(fields.get("lines") or [])]
+    return list(dict.fromkeys(str(ext) for ext in exts if ext))
+
+
+def device_name(item: dict[str, Any]) -> str:
+    """A listed device's name: `device`, else the user part of its registration URI."""
+    return str(item.get("device") or extension_of(item.get("device-sip-registration-uri")) or "")
+
+
+def _devices_path(ctx: Context, ext: str) -> str:
+    return f"{ctx.user_path(ext)}/devices"
+
+
+async def _ensure_devices(ctx: Context, exts: list[str]) -> None:
+    """Each line's SIP device exists before a phone names it (once per extension per run)."""
+    for ext in exts:
+        key = ("device", ext)
+        if key not in ctx.memo:
+            ctx.memo[key] = asyncio.ensure_future(_ensure_device(ctx, ext))
+        await ctx.memo[key]
+
+
+async def _ensure_device(ctx: Context, ext: str) -> None:
+    path = _devices_path(ctx, ext)
+    if any(device_name(item) == ext for item in await ctx.api.get(path) or [] if isinstance(item, dict)):
+        return
+    body = {"device": ext, "synchronous": "yes"}
+    try:
+        await ctx.api.post_new(path, body, listed=lambda item: device_name(item) == ext, settle=True)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        log.warning("cannot create SIP device %s for the phone lines naming it: %s", ext, exc)
+
+
+def _names_in_use(ctx: Context, leaving: str) -> set[str]:
+    """Extensions some phone of the domain names after this apply (the phone `leaving` excluded)."""
+    used = {ext for r in ctx.desired.of_kind("phone") if r.key[0] != leaving for ext in line_extensions(r.fields)}
+    if not ctx.prune.get("phone", False):
+        for r in ctx.live.of_kind("phone"):
+            if r.key[0] != leaving and ctx.desired.get("phone", r.key) is None:
+                used.update(line_extensions(r.fields))
+    return used
+
+
+async def _drop_devices(ctx: Context, mac: str, exts: list[str]) -> None:
+    """Delete device `<ext>` of lines a phone no longer has, when no other phone names it."""
+    used = _names_in_use(ctx, mac)
+    for ext in exts:
+        if ext not in used:
+            await ctx.api.request("DELETE", f"{_devices_path(ctx, ext)}/{segment(ext)}", missing_ok=True)
 
 
 def phone_fields(item: dict[str, Any]) -> dict[str, Any]:

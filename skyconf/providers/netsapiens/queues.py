@@ -8,6 +8,7 @@ for declared queues (one list per queue, fetched together).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from skyconf.plan import Change
@@ -23,7 +24,8 @@ DISPATCH = {
     "linear_hunt": "Linear Hunt",
     "call_park": "Call Park",
 }
-DISPATCH_IN = {v: k for k, v in DISPATCH.items()}
+# Read case-insensitively: live servers and the vendor's load generator also write `round-robin`.
+DISPATCH_IN = {v.lower(): k for k, v in DISPATCH.items()}
 COUNTS = {
     "agent_timeout": "callqueue-agent-dispatch-timeout-seconds",
     "max_wait_minutes": "callqueue-max-wait-timeout-minutes",
@@ -61,7 +63,10 @@ class CallQueueMapping(Mapping):
         assert change.after is not None
         ext = change.key[0]
         body = {"synchronous": "yes", "callqueue": ext, "domain": ctx.domain, **_body(change.after)}
-        if await ctx.api.post_new(f"{ctx.base}/callqueues", body):
+        # Its agents are added next: a 202 is waited out until the queue reads back.
+        if await ctx.api.post_new(
+            f"{ctx.base}/callqueues", body, listed=lambda q: str(q.get("callqueue")) == ext, settle=True
+        ):
             await self._set_agents(ctx, ext, [], change.after.get("agents"))
         else:
             await self.update(ctx, change)
@@ -89,7 +94,7 @@ class CallQueueMapping(Mapping):
             agent_id = self._agent_id(ctx, agent)
             if agent not in have:
                 body = {"synchronous": "yes", "callqueue-agent-id": agent_id, ORDINAL: position}
-                if not await ctx.api.post_new(path, body):
+                if not await ctx.api.post_new(path, body, listed=_agent_listed(agent_id)):
                     await ctx.api.request("PUT", f"{path}/{segment(agent_id)}", json={ORDINAL: position})
             elif have.index(agent) + 1 != position:
                 await ctx.api.request("PUT", f"{path}/{segment(agent_id)}", json={ORDINAL: position})
@@ -101,6 +106,11 @@ class CallQueueMapping(Mapping):
         await ctx.api.request("DELETE", self._path(ctx, change.key[0]), missing_ok=True)
 
 
+def _agent_listed(agent_id: str) -> Callable[[dict[str, Any]], bool]:
+    """Recognises the agent in the queue's agent list (a retried create looks for it first)."""
+    return lambda item: str(item.get("callqueue-agent-id")) == agent_id
+
+
 def _int(value: Any) -> int:
     return int(value) if str(value).isdigit() else 0
 
@@ -108,7 +118,7 @@ def _int(value: Any) -> int:
 def _fields(item: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "description": str(item.get("description") or "") or None,
-        "dispatch": DISPATCH_IN.get(str(item.get("callqueue-dispatch-type") or "")),
+        "dispatch": DISPATCH_IN.get(str(item.get("callqueue-dispatch-type") or "").strip().lower()),
     }
     for name, api in COUNTS.items():
         value = item.get(api)

@@ -51,7 +51,11 @@ class _FrameMapping(Mapping):
         assert change.after is not None
         kind, arrays = wire_entries(change.after)
         body = {"synchronous": "yes", "timeframe-name": change.key[-1], "timeframe-type": kind, **arrays}
-        if not await ctx.api.post_new(self._prefix(ctx, change.key), body):
+        name = change.key[-1]
+        # Answer rules name the frame next: a 202 is waited out until the frame reads back.
+        if not await ctx.api.post_new(
+            self._prefix(ctx, change.key), body, listed=lambda f: str(f.get("timeframe-name")) == name, settle=True
+        ):
             await self._replace_existing(ctx, change)
 
     async def _replace_existing(self, ctx: Context, change: Change) -> None:

@@ -8,6 +8,7 @@ from skyconf.errors import PbxError
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
+from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.providers.netsapiens.targets import decode_number
 from skyconf.resources import Resource
 
@@ -28,11 +29,21 @@ VOICEMAIL_EMAIL = {"none": "no", "link": "yes", "attach": "attnew"}
 # skyconf field -> API yes/no field.
 USER_SWITCHES = {
     "voicemail_announce_caller_id": "voicemail-playback-announce-caller-id",
-    "voicemail_announce_date": "voicemail-playback-announce-datetime-received",
     "voicemail_receive_broadcast": "voicemail-receive-broadcast-enabled",
     "directory_listed": "directory-name-visible-in-list-enabled",
-    "directory_dial_by_name": "directory-announce-in-dial-by-name-enabled",
     "moh_randomized": "music-on-hold-randomized-enabled",
+}
+# Switches spelled two ways (the spec's; a client written against live servers): read from either,
+# written as the dialect's `fields` setting says.
+SPELLINGS = {
+    "voicemail_announce_date": (
+        "voicemail-playback-announce-datetime-received",
+        "voicemail-playback-announce-date-time-received",
+    ),
+    "directory_dial_by_name": (
+        "directory-announce-in-dial-by-name-enabled",
+        "directory-annouce-in-dial-by-name-enabled",
+    ),
 }
 USER_COUNTS = {
     "voicemail_greeting": "voicemail-greeting-index",
@@ -79,7 +90,7 @@ class UserMapping(Mapping):
         if not complete:
             raise PbxError(f"the PBX ignores `start` on {ctx.base}/users: users beyond the first {PAGE} cannot be read")
         return [
-            Resource("user", (str(item["user"]),), _user_fields(item, ctx.country))
+            Resource("user", (str(item["user"]),), _user_fields(item, ctx.country, ctx.dialect))
             for item in items
             # hidden system users (conference bridges, queues...) are not people
             if not str(item.get("service-code", "")).startswith("system-")
@@ -92,7 +103,7 @@ class UserMapping(Mapping):
             "user": change.key[0],
             "email": "",
             "user-scope": "Basic User",
-            **_user_body(change.after),
+            **_user_body(change.after, ctx.dialect),
         }
         if not await ctx.api.post_new(f"{ctx.base}/users", body):
             await self.update(ctx, change)
@@ -105,7 +116,7 @@ class UserMapping(Mapping):
             "name-last-name": merged.get("last_name", ""),
             "email": merged.get("email") or "",
             "user-scope": merged.get("scope") or "Basic User",
-            **_user_body(change.after),
+            **_user_body(change.after, ctx.dialect),
         }
         await ctx.api.request("PUT", ctx.user_path(change.key[0]), json=body)
 
@@ -113,7 +124,7 @@ class UserMapping(Mapping):
         await ctx.api.request("DELETE", ctx.user_path(change.key[0]), missing_ok=True)
 
 
-def _user_fields(item: dict[str, Any], country: str) -> dict[str, Any]:
+def _user_fields(item: dict[str, Any], country: str, dialect: Dialect) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, api_name in USER_FIELDS.items():
         value = item.get(api_name)
@@ -129,6 +140,11 @@ def _user_fields(item: dict[str, Any], country: str) -> dict[str, Any]:
         fields["voicemail_email"] = "attach" if "att" in behavior else "link"
     for name, api_name in USER_SWITCHES.items():
         fields[name] = is_yes(item.get(api_name, "no"))
+    for name, spellings in SPELLINGS.items():
+        # The dialect's own spelling first; the other when only it is there.
+        wanted = getattr(dialect.fields, name)
+        present = [n for n in (wanted, *spellings) if n in item]
+        fields[name] = is_yes(item[present[0]]) if present else False
     for name, api_name in USER_COUNTS.items():
         value = item.get(api_name)
         fields[name] = int(str(value)) if str(value).isdigit() else None
@@ -143,7 +159,7 @@ def _user_fields(item: dict[str, Any], country: str) -> dict[str, Any]:
     return fields
 
 
-def _user_body(fields: dict[str, Any]) -> dict[str, Any]:
+def _user_body(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name, value in fields.items():
         if name in USER_FIELDS:
@@ -153,6 +169,8 @@ def _user_body(fields: dict[str, Any]) -> dict[str, Any]:
         elif name == "voicemail_email":
             body["email-send-alert-new-voicemail-enabled"] = yes(value != "none")
             body["email-send-alert-new-voicemail-behavior"] = VOICEMAIL_EMAIL[value]
+        elif name in SPELLINGS:
+            body[getattr(dialect.fields, name)] = yes(value)
         elif name in USER_SWITCHES:
             body[USER_SWITCHES[name]] = yes(value)
         elif name in USER_COUNTS:
