@@ -7,10 +7,12 @@ defaults to ``*``). The ``auto-attendant`` menu tree is stored exactly as given.
 not be a user in the sandbox. POST answers 200 + the AA (the spec's only success response; it carries
 the generated ``starting-prompt``); PUT and DELETE answer 202.
 
-Menu options (``option-0`` .. ``option-9``, ``option-*``, also in sub-menus) must name what exists, as on a
-real PBX: ``to-user`` (the default when only ``destination-user`` is sent) an extension of a user,
-conference, queue or attendant; ``to-voicemail`` a user; ``to-callqueue*`` a queue; ``to-connection``
-digits. Else 400 naming the option and the destination.
+Menu options (``option-0`` .. ``option-9``, ``option-*``, also in sub-menus) must name what exists:
+``to-voicemail`` a user, ``to-callqueue*`` a queue, ``to-connection`` digits; else 400 naming the option and
+the destination. ``to-user`` (also the default when only ``destination-user`` is sent) is not checked: it
+reaches users, conferences and other attendants, and attendants lead to each other in cycles (a main menu
+and its after-hours menu each offering the other), which no creation order could satisfy if the PBX
+refused an extension that does not exist yet.
 """
 
 from __future__ import annotations
@@ -31,9 +33,7 @@ def _check_option(req: Req, key: str, option: dict[str, Any]) -> None:
     dest = str(option["destination-user"])
     app = str(option.get("destination-application") or "to-user")
     found = True
-    if app == "to-user":
-        found = targets.has_extension(req, dest)
-    elif app == "to-voicemail":
+    if app == "to-voicemail":
         found = targets.has_user(req, dest)
     elif app.startswith("to-callqueue"):
         found = targets.has_queue(req, dest)

@@ -183,7 +183,7 @@ async def test_agents_and_menu_options_must_name_what_exists(client: httpx.Async
     assert len((await client.get(agents)).json()) == 2
 
     one = f"{D}/users/500/autoattendants/Prompt_100"
-    for app, dest in (("to-user", "999"), ("to-voicemail", "400"), ("to-callqueue", "101")):
+    for app, dest in (("to-voicemail", "400"), ("to-callqueue", "101"), ("to-connection", "sales")):
         menu = {"option-1": {"destination-application": app, "destination-user": dest}}
         r = await client.put(one, json={"auto-attendant": menu})
         assert r.status_code == 400 and dest in r.json()["message"], (app, dest)
@@ -193,6 +193,13 @@ async def test_agents_and_menu_options_must_name_what_exists(client: httpx.Async
         "option-3": {"destination-application": "to-callqueue", "destination-user": "400"},
         "option-4": {"destination-application": "to-connection", "destination-user": "14165550101"},
         "option-5": {"description": "Sub", "auto-attendant": {"option-1": {"destination-user": "500"}}},
+        "option-6": {"destination-application": "to-user", "destination-user": "501"},  # an attendant to come
     }
     assert (await client.put(one, json={"auto-attendant": menu})).json() == ACCEPTED
     assert (await client.get(one)).json()["auto-attendant"] == menu
+    sub = {
+        "option-5": {
+            "auto-attendant": {"option-1": {"destination-application": "to-voicemail", "destination-user": "9"}}
+        }
+    }
+    assert (await client.put(one, json={"auto-attendant": sub})).status_code == 400  # sub-menus are checked too
