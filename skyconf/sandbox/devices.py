@@ -100,6 +100,11 @@ def count_domain_devices(req: Req) -> Reply:
     return ok({"total": len(req.store.rows(COLLECTION, req.domain))})
 
 
+def count_device_name(req: Req) -> Reply:
+    """``GET /domains/{d}/devices/{device}/count``: 1 when the domain has that device, else 0."""
+    return ok({"total": 0 if req.store.lookup(req.domain, COLLECTION, req.params["device"]) is None else 1})
+
+
 def create_device(req: Req) -> Reply:
     require_user(req)
     body = req.obj()
@@ -150,4 +155,5 @@ ROUTES = [
     Route("DELETE", _BASE + "/{device}", delete_device),
     Route("GET", "domains/{domain}/devices", list_domain_devices),
     Route("GET", "domains/{domain}/devices/count", count_domain_devices),
+    Route("GET", "domains/{domain}/devices/{device}/count", count_device_name),
 ]

@@ -51,6 +51,8 @@ async def test_device_required_duplicate_and_domain_list(client: httpx.AsyncClie
     listed = (await client.get(f"{D}/devices")).json()
     assert sorted((d["user"], d["device"]) for d in listed) == [("1000", "1000a"), ("1001", "1001a")]
     assert (await client.get(f"{D}/devices/count")).json() == {"total": 2}
+    assert (await client.get(f"{D}/devices/1001a/count")).json() == {"total": 1}
+    assert (await client.get(f"{D}/devices/1001b/count")).json() == {"total": 0}
     assert (await client.post(f"{D}/users/4040/devices", json={"device": "x"})).status_code == 404
 
 
