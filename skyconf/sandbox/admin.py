@@ -15,9 +15,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from skyconf.sandbox.auth import Auth
 from skyconf.sandbox.faults import FaultInjector, Faults
 from skyconf.sandbox.log import RequestLog
-from skyconf.sandbox.vendor import Auth, version
+from skyconf.sandbox.vendor import version
 
 
 def _error(status: int, message: str) -> JSONResponse:

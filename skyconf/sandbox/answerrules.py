@@ -7,13 +7,23 @@ Order semantics chosen for the sandbox (the spec leaves them open):
   every rule's time frame (``*`` included) and nothing else, and renumbers the non-``*`` rules 1..n.
 Reads carry ``order`` and, as live servers do, the same value as ``ordinal-priority``.
 Every feature block reads back as ``{"enabled": "yes"|"no", "parameters": [strings]}``.
+
+Writes are checked as a real PBX would: every ``forward-*`` and ``simultaneous-ring`` parameter must be a
+known target form naming something that exists in the domain (see targets.py; else 400 quoting the value);
+a rule's ``time-frame`` must name a user or domain time frame (or ``*``; else 404). Unknown body keys (the
+v1 ``enable``/``time_frame`` some clients send) are ignored; ``new-position: ""`` means no move.
+
+Deleting a time frame that rules still use is accepted (202), as API-NOTES says of real servers: the rules
+stay but stop working. Reads show it: such a rule has ``"is-active": false`` and the sandbox's own marker
+``"time-frame-exists": "no"`` (``"yes"`` otherwise). Creating a frame with that name again revives the rule,
+since rules name their frame.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from skyconf.sandbox import timeframes
+from skyconf.sandbox import targets, timeframes
 from skyconf.sandbox.store import Doc
 from skyconf.sandbox.users import require_user
 from skyconf.sandbox.wire import ApiError, Reply, Req, Route, accepted, as_key, now, ok, written
@@ -55,13 +65,21 @@ def _save(req: Req, rule: Doc) -> None:
     req.store.put(req.domain, COLLECTION, req.user, rule["time-frame"], rule)
 
 
-def _view(rule: Doc) -> Doc:
+def _frame_exists(req: Req, name: str) -> bool:
+    return name == DEFAULT_RULE or bool(
+        timeframes.find_by_name(req, req.user, name) or timeframes.find_by_name(req, "", name)
+    )
+
+
+def _view(req: Req, rule: Doc) -> Doc:
+    exists = _frame_exists(req, rule["time-frame"])
     out: Doc = {
         "domain": rule["domain"],
         "user": rule["user"],
         "time-frame": rule["time-frame"],
         "enabled": rule["enabled"],
-        "is-active": rule["enabled"] == "yes",
+        "is-active": rule["enabled"] == "yes" and exists,
+        "time-frame-exists": "yes" if exists else "no",
         "order": rule["order"],
         "ordinal-priority": rule["order"],
     }
@@ -79,7 +97,14 @@ def _param(feature: str, value: Any) -> str:
     return str(value)
 
 
-def _merge_features(features: dict[str, Any], body: dict[str, Any]) -> None:
+def _check_target(req: Req, feature: str, value: str) -> None:
+    if feature in targets.FORWARD_FEATURES:
+        targets.check_forward(req, feature, value)
+    elif feature == targets.SIM_RING:
+        targets.check_sim_ring(req, value)
+
+
+def _merge_features(req: Req, features: dict[str, Any], body: dict[str, Any]) -> None:
     """Feature blocks merge key by key: a PUT of only ``enabled`` keeps the stored parameters."""
     for feature in FEATURES:
         if feature not in body:
@@ -99,6 +124,8 @@ def _merge_features(features: dict[str, Any], body: dict[str, Any]) -> None:
             if not isinstance(params, list):
                 raise ApiError(400, f"{feature}.parameters must be an array")
             block["parameters"] = [_param(feature, p) for p in params]
+            for value in block["parameters"]:
+                _check_target(req, feature, value)
         features[feature] = block
 
 
@@ -122,7 +149,7 @@ def _renumber(rules: list[Doc]) -> None:
 
 def _place(req: Req, rule: Doc, position: Any) -> None:
     """Apply ``new-position`` (top/bottom) by renumbering the user's rules."""
-    if position is None or rule["time-frame"] == DEFAULT_RULE:
+    if position in (None, "") or rule["time-frame"] == DEFAULT_RULE:
         return
     if position not in ("top", "bottom"):
         raise ApiError(400, 'Invalid value for new-position: expected "top" or "bottom"')
@@ -136,7 +163,7 @@ def _place(req: Req, rule: Doc, position: Any) -> None:
 
 def list_rules(req: Req) -> Reply:
     require_user(req)
-    return ok([_view(r) for r in _rules(req)])
+    return ok([_view(req, r) for r in _rules(req)])
 
 
 def count_rules(req: Req) -> Reply:
@@ -152,9 +179,7 @@ def create_rule(req: Req) -> Reply:
     name = as_key(body["time-frame"], "time-frame")
     if req.store.get(req.domain, COLLECTION, req.user, name) is not None:
         raise ApiError(409, f"Answerrule for timeframe {name} already exists")
-    if name != DEFAULT_RULE and not (
-        timeframes.find_by_name(req, req.user, name) or timeframes.find_by_name(req, "", name)
-    ):
+    if not _frame_exists(req, name):
         raise ApiError(404, f"Timeframe {name} not found")
     if name == DEFAULT_RULE:
         order = DEFAULT_ORDER
@@ -171,10 +196,10 @@ def create_rule(req: Req) -> Reply:
         "created-datetime": stamp,
         "last-modified-datetime": stamp,
     }
-    _merge_features(rule["features"], body)
+    _merge_features(req, rule["features"], body)
     _save(req, rule)
     _place(req, rule, body.get("new-position"))
-    return written(req, _view(_reload(req, name)))
+    return written(req, _view(req, _reload(req, name)))
 
 
 def _reload(req: Req, name: str) -> Doc:
@@ -185,7 +210,7 @@ def _reload(req: Req, name: str) -> Doc:
 
 def get_rule(req: Req) -> Reply:
     require_user(req)
-    return ok(_view(_load(req)))
+    return ok(_view(req, _load(req)))
 
 
 def update_rule(req: Req) -> Reply:
@@ -193,7 +218,7 @@ def update_rule(req: Req) -> Reply:
     rule = _load(req)
     body = req.obj()
     rule["enabled"] = _enabled(body, rule["enabled"])
-    _merge_features(rule["features"], body)
+    _merge_features(req, rule["features"], body)
     rule["last-modified-datetime"] = now()
     _save(req, rule)
     _place(req, rule, body.get("new-position"))

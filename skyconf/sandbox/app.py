@@ -7,9 +7,12 @@ Everything is set up when `create_app` is called (schema included), not in lifes
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection, Mapping
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from skyconf.sandbox import (
@@ -18,6 +21,8 @@ from skyconf.sandbox import (
     callqueues,
     conferences,
     contacts,
+    devices,
+    dialects,
     domains,
     moh,
     phones,
@@ -25,11 +30,13 @@ from skyconf.sandbox import (
     users,
 )
 from skyconf.sandbox.admin import Admin, version_endpoint
+from skyconf.sandbox.auth import DEFAULT_TOKEN_TTL, Auth
 from skyconf.sandbox.faults import FaultInjector, Faults
 from skyconf.sandbox.log import RequestLog
 from skyconf.sandbox.router import Router
 from skyconf.sandbox.store import Store
-from skyconf.sandbox.vendor import PREFIX, Auth, VendorApi
+from skyconf.sandbox.vendor import PREFIX, VendorApi
+from skyconf.sandbox.wire import ApiError
 
 VENDOR_ROUTES = [
     *domains.ROUTES,
@@ -42,7 +49,9 @@ VENDOR_ROUTES = [
     *callqueues.ROUTES,
     *autoattendants.ROUTES,
     *phones.ROUTES,
+    *devices.ROUTES,
 ]
+LEGACY_TOKEN_PATH = "/ns-api/oauth2/token/"
 
 
 def create_app(
@@ -52,32 +61,66 @@ def create_app(
     faults: Faults | None = None,
     log: RequestLog | None = None,
     auto_create_domains: bool = True,
+    dialect: str = "standard",
+    users: Mapping[str, str] | None = None,
+    clients: Mapping[str, str] | None = None,
+    token_ttl: float = DEFAULT_TOKEN_TTL,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
     """A NetSapiens-v2-compatible sandbox PBX.
 
     ``db_path``: SQLite file (created with its parent directories if missing) or ``":memory:"``.
-    ``tokens``: accepted bearer tokens; a Mapping of token -> ``"user@domain"`` (or ``"domain"``)
-    also gives ``~`` in paths a meaning for that token. ``auto_create_domains=False`` makes unknown
-    domains a 404 instead of creating them on first use. ``app.state.log`` is the RequestLog,
-    ``app.state.faults`` the FaultInjector and ``app.state.store`` the Store.
+    ``tokens``: accepted static bearer tokens (API keys); a Mapping of token -> ``"user@domain"`` (or
+    ``"domain"``) also gives ``~`` in paths a meaning for that token. ``users`` (login ``user@domain`` ->
+    password) and ``clients`` (client_id -> secret) feed the OAuth token endpoints; access tokens live
+    ``token_ttl`` seconds of ``clock`` (see auth.py). ``dialect``: which PBX variant to be (dialects.py).
+    ``auto_create_domains=False`` makes unknown domains a 404 instead of creating them on first use.
+    ``app.state.log`` is the RequestLog, ``app.state.faults`` the FaultInjector and ``app.state.store``
+    the Store.
     """
-    if not tokens:
-        raise ValueError("the sandbox needs at least one bearer token")
+    if not tokens and not users:
+        raise ValueError("the sandbox needs at least one bearer token or OAuth user")
     store = Store(db_path)
     request_log = log if log is not None else RequestLog()
     injector = FaultInjector(faults)
-    auth = Auth(tokens)
-    vendor = VendorApi(store, Router(VENDOR_ROUTES), auth, injector, request_log, auto_create_domains)
+    auth = Auth(tokens, users=users, clients=clients, token_ttl=token_ttl, clock=clock)
+    vendor = VendorApi(
+        store,
+        Router(VENDOR_ROUTES),
+        auth,
+        injector,
+        request_log,
+        auto_create_domains,
+        dialect=dialects.get(dialect),
+        clock=clock,
+    )
     admin = Admin(auth, injector, request_log)
+
+    async def legacy_token(request: Request) -> Response:
+        """The legacy OAuth endpoint: a form (or JSON) body, same fields and answer as ``/tokens``."""
+        try:
+            if request.headers.get("content-type", "").startswith("application/json"):
+                fields = await request.json()
+            else:
+                fields = dict((await request.form()).items())
+            reply = vendor.token_grant(fields)
+        except ApiError as exc:
+            return JSONResponse(exc.body(), status_code=exc.status)
+        except ValueError:
+            return JSONResponse({"code": 400, "message": "Malformed body"}, status_code=400)
+        return JSONResponse(reply.body, status_code=reply.status)
+
     app = Starlette(
         routes=[
             Route("/version", version_endpoint, methods=["GET"]),
             Route("/_sandbox/requests", admin.requests, methods=["GET", "DELETE"]),
             Route("/_sandbox/faults", admin.faults, methods=["GET", "PUT"]),
+            Route(LEGACY_TOKEN_PATH, legacy_token, methods=["POST"]),
             Mount(PREFIX, app=vendor),
         ]
     )
     app.state.log = request_log
     app.state.faults = injector
     app.state.store = store
+    app.state.vendor = vendor
     return app

@@ -6,17 +6,52 @@ An AA is identified by its extension (``user``) plus the generated starting prom
 defaults to ``*``). The ``auto-attendant`` menu tree is stored exactly as given. The AA extension need
 not be a user in the sandbox. POST answers 200 + the AA (the spec's only success response; it carries
 the generated ``starting-prompt``); PUT and DELETE answer 202.
+
+Menu options (``option-0`` .. ``option-9``, ``option-*``, also in sub-menus) must name what exists:
+``to-voicemail`` a user, ``to-callqueue*`` a queue, ``to-connection`` digits; else 400 naming the option and
+the destination. ``to-user`` (also the default when only ``destination-user`` is sent) is not checked: it
+reaches users, conferences and other attendants, and attendants lead to each other in cycles (a main menu
+and its after-hours menu each offering the other), which no creation order could satisfy if the PBX
+refused an extension that does not exist yet.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from skyconf.sandbox import targets
 from skyconf.sandbox.store import Doc
 from skyconf.sandbox.wire import ApiError, Reply, Req, Route, accepted, as_key, ok
 
 COLLECTION = "autoattendant"
 FIRST_PROMPT = 100
+
+
+def _check_option(req: Req, key: str, option: dict[str, Any]) -> None:
+    if option.get("destination-user") in (None, ""):
+        return
+    dest = str(option["destination-user"])
+    app = str(option.get("destination-application") or "to-user")
+    found = True
+    if app == "to-voicemail":
+        found = targets.has_user(req, dest)
+    elif app.startswith("to-callqueue"):
+        found = targets.has_queue(req, dest)
+    elif app == "to-connection":
+        found = dest.isdigit()
+    if not found:
+        raise ApiError(400, f"Invalid destination {dest} for {app} in {key}: it does not exist in domain {req.domain}")
+
+
+def _check_tree(req: Req, tree: dict[str, Any]) -> None:
+    """Every option of the menu and its sub-menus names something that exists."""
+    for key, option in tree.items():
+        if not (key.startswith("option-") and isinstance(option, dict)):
+            continue
+        _check_option(req, key, option)
+        sub = option.get("auto-attendant")
+        if isinstance(sub, dict):
+            _check_tree(req, sub)
 
 
 def _tree(value: Any) -> dict[str, Any]:
@@ -73,6 +108,7 @@ def create_attendant(req: Req) -> Reply:
         "auto-attendant": _tree(body.get("auto-attendant")),
     }
     req.store.put(req.domain, COLLECTION, user, doc["starting-prompt"], doc)
+    _check_tree(req, doc["auto-attendant"])  # after the put: a menu may lead back to its own extension
     return ok(doc)
 
 
@@ -94,6 +130,7 @@ def update_attendant(req: Req) -> Reply:
         doc["attendant-name"] = _name(body["attendant-name"])
     if "auto-attendant" in body:
         doc["auto-attendant"] = _tree(body["auto-attendant"])
+        _check_tree(req, doc["auto-attendant"])
     req.store.put(req.domain, COLLECTION, req.user, doc["starting-prompt"], doc)
     return accepted()
 

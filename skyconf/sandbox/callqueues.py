@@ -4,7 +4,9 @@ Queues store the spec's writable ``Callqueue`` fields; agents the writable ``Cal
 fields, keyed by ``callqueue-agent-id`` (``user@domain``; a bare extension gets ``@domain`` added).
 Agent read-only fields (names, login, entry type) are filled from the matching user when one exists.
 Creates accept ``synchronous`` (200 + object); other writes answer 202. Deleting a queue removes its
-agents.
+agents. ``callqueue-dispatch-type`` is compared case-insensitively (the vendor's load generator sends
+``round-robin``) and stored as sent. An agent must be a user or SIP device of its domain, or an off-net
+number (8-15 digits); else 404.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ DISPATCH_TYPES = ("Round-robin", "Tiered Round-robin", "Ring All", "Linear Casca
 
 FIELDS: dict[str, Field] = {
     "description": S(),
-    "callqueue-dispatch-type": E(DISPATCH_TYPES, "Round-robin"),
+    "callqueue-dispatch-type": E(DISPATCH_TYPES, "Round-robin", any_case=True),
     "callqueue-calculate-statistics": YN("yes"),
     "callqueue-agent-dispatch-timeout-seconds": N(30),
     "callqueue-debug": YN("no"),
@@ -125,6 +127,15 @@ def _agent_id(req: Req, value: object) -> str:
     return agent if "@" in agent else f"{agent}@{req.domain}"
 
 
+def _check_agent(req: Req, agent: str) -> None:
+    """404 unless the agent is a user or device of its domain, or an off-net number."""
+    local, _, host = agent.partition("@")
+    if local.isdigit() and 8 <= len(local) <= 15:
+        return
+    if req.store.get(host, "user", "", local) is None and req.store.lookup(host, "device", local) is None:
+        raise ApiError(404, f"User {local} does not exist in domain {host}")
+
+
 def _agent_view(req: Req, doc: Doc) -> Doc:
     local, _, host = doc["callqueue-agent-id"].partition("@")
     user = req.store.get(req.domain, "user", "", local) if host == req.domain else None
@@ -178,6 +189,7 @@ def create_agent(req: Req) -> Reply:
     agent = _agent_id(req, body["callqueue-agent-id"])
     if req.store.get(req.domain, AGENTS, queue["callqueue"], agent) is not None:
         raise ApiError(409, f"Agent {agent} already exists in callqueue {queue['callqueue']}")
+    _check_agent(req, agent)
     doc: Doc = {
         "callqueue-agent-id": agent,
         "callqueue": queue["callqueue"],

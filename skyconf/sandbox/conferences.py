@@ -79,9 +79,14 @@ def _view(req: Req, key: str, doc: Doc) -> Doc:
 
 
 def _body(req: Req) -> dict[str, Any]:
-    """The request object; a one-element array is unwrapped (the spec types the body as an array)."""
+    """The request object; a one-element array is unwrapped (the spec types the body as an array).
+    Which of the two shapes the PBX takes is the dialect's ``conference_bodies``."""
     if isinstance(req.body, list) and len(req.body) == 1 and isinstance(req.body[0], dict):
+        if "array" not in req.dialect.conference_bodies:
+            raise ApiError(400, "Request body must be a JSON object")
         return req.body[0]
+    if "object" not in req.dialect.conference_bodies:
+        raise ApiError(400, "Request body must be a one-item JSON array of conference objects")
     return req.obj()
 
 

@@ -26,6 +26,11 @@ class Faults:
       carrying ``Retry-After: retry_after_s``.
     - ``drop_rate``: share of otherwise successful responses whose connection is dropped mid-body.
     - ``slow_body_ms``: pause before each body chunk (bodies go out in up to 4 chunks).
+    - ``async_writes``: seconds before a write answered 202 becomes visible (the vendor's 202 only means
+      accepted); reads before then do not show it. Writes answering 200 (``synchronous: "yes"``) apply
+      at once. Measured on the app's clock.
+    - ``empty_list_404``: 1 makes list GETs under a domain that would answer ``[]`` answer 404
+      ``{"code": 404, "message": ...}`` instead, as some live servers do.
     """
 
     seed: int = 0
@@ -37,13 +42,23 @@ class Faults:
     retry_after_s: float = 1.0
     drop_rate: float = 0.0
     slow_body_ms: float = 0.0
+    async_writes: float = 0.0
+    empty_list_404: int = 0
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "error_after_write_share", "drop_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        for name in ("latency_ms", "burst_429_every", "burst_429_length", "retry_after_s", "slow_body_ms"):
+        for name in (
+            "latency_ms",
+            "burst_429_every",
+            "burst_429_length",
+            "retry_after_s",
+            "slow_body_ms",
+            "async_writes",
+            "empty_list_404",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
 
@@ -82,7 +97,8 @@ class Faults:
 
     @property
     def active(self) -> bool:
-        """True when any fault is configured (used to skip work on the happy path)."""
+        """True when any per-request fault is configured (used to skip work on the happy path);
+        ``async_writes`` and ``empty_list_404`` are state, not per-request draws."""
         return bool(
             self.latency_ms
             or self.error_rate

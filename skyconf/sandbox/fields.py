@@ -22,6 +22,7 @@ class Field:
     default: Any = None
     choices: tuple[str, ...] = ()
     nullable: bool = False
+    any_case: bool = False  # enum compared case-insensitively, stored as sent
 
 
 def S(default: Any = "", *, nullable: bool = False) -> Field:
@@ -36,8 +37,8 @@ def YN(default: str | None = "no") -> Field:
     return Field("yesno", default)
 
 
-def E(choices: tuple[str, ...], default: str | None = None) -> Field:
-    return Field("enum", default, choices)
+def E(choices: tuple[str, ...], default: str | None = None, *, any_case: bool = False) -> Field:
+    return Field("enum", default, choices, any_case=any_case)
 
 
 def A(default: Any = None) -> Field:
@@ -57,6 +58,8 @@ def coerce(name: str, spec: Field, value: Any) -> Any:
             raise ApiError(400, f'Invalid value for {name}: expected "yes" or "no"')
         return value
     if spec.kind == "enum":
+        if spec.any_case and isinstance(value, str) and value.lower() in {c.lower() for c in spec.choices}:
+            return value
         if value not in spec.choices:
             raise ApiError(400, f"Invalid value for {name}: expected one of {', '.join(spec.choices)}")
         return value

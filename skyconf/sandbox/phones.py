@@ -4,6 +4,13 @@ POST, PUT and DELETE carry the MAC in the body (``device-provisioning-mac-addres
 says. MACs are accepted with or without ``:``/``-``/``.`` separators and stored as 12 lowercase hex
 digits; a MAC belongs to one domain system-wide (409 when it exists anywhere). The model list is a
 small fixed set of real Yealink, Polycom and Grandstream models.
+
+A create needs what a real PBX needs to provision a phone: the MAC, a model
+(``device-models-brand-and-model``) and line 1 (``device-provisioning-sip-uri-1``); a 400 names what is
+missing. The v1 names the vendor's own load generator and the spec examples send (``mac``, ``model``,
+``device1`` .. ``device8``, ``server``, ``transport``) are accepted on create and update and stored under
+the v2 names (a v2 name wins when both are sent). A line URI ``sip:<device>@<domain>`` must name an
+existing SIP device of that domain (devices.py), else 400.
 """
 
 from __future__ import annotations
@@ -46,6 +53,18 @@ for _line in range(1, 9):
     FIELDS[f"device-provisioning-sip-uri-{_line}-shared-line-enabled"] = S("no")
 
 _MAC = re.compile(r"^[0-9a-f]{12}$")
+_SIP_URI = re.compile(r"^sip:([^@\s]+)@([A-Za-z0-9._-]+)$")
+MODEL_FIELD = "device-models-brand-and-model"
+LINE_1 = "device-provisioning-sip-uri-1"
+# v1 name -> v2 name
+V1_NAMES: dict[str, str] = {
+    "mac": MAC_FIELD,
+    "model": MODEL_FIELD,
+    "server": "device-provisioning-registration-core-server",
+    "transport": "device-provisioning-sip-transport-protocol",
+    **{f"device{n}": f"device-provisioning-sip-uri-{n}" for n in range(1, 9)},
+}
+REQUIRED_ON_CREATE = (MAC_FIELD, MODEL_FIELD, LINE_1)
 
 
 def _model(brand: str, model: str, lines: int, sidecar: str, description: str) -> dict[str, Any]:
@@ -93,11 +112,34 @@ def normalize_mac(value: Any) -> str:
     return text
 
 
-def _body_mac(req: Req) -> str:
-    body = req.obj()
+def _body(req: Req) -> dict[str, Any]:
+    """The request object with v1 names moved to their v2 names (a v2 name sent too wins)."""
+    body = dict(req.obj())
+    for old, new in V1_NAMES.items():
+        if old in body:
+            value = body.pop(old)
+            body.setdefault(new, value)
+    return body
+
+
+def _body_mac(body: dict[str, Any]) -> str:
     if body.get(MAC_FIELD) in (None, ""):
-        raise ApiError(400, f"Missing required field {MAC_FIELD}")
+        raise ApiError(400, f"Missing required field {MAC_FIELD} (or mac)")
     return normalize_mac(body[MAC_FIELD])
+
+
+def _check_lines(req: Req, doc: Doc) -> None:
+    """Every line URI in ``doc`` names an existing SIP device of its domain."""
+    for line in range(1, 9):
+        uri = doc.get(f"device-provisioning-sip-uri-{line}") or ""
+        if not uri:
+            continue
+        m = _SIP_URI.match(uri)
+        if m is None:
+            raise ApiError(400, f"Invalid device-provisioning-sip-uri-{line} {uri}: expected sip:<device>@<domain>")
+        device, domain = m.groups()
+        if req.store.lookup(domain, "device", device) is None:
+            raise ApiError(400, f"Invalid device-provisioning-sip-uri-{line} {uri}: device {device} does not exist")
 
 
 def _load(req: Req, mac: str) -> Doc:
@@ -139,28 +181,39 @@ def get_phone(req: Req) -> Reply:
 
 
 def create_phone(req: Req) -> Reply:
-    mac = _body_mac(req)
+    body = _body(req)
+    missing = [
+        f"{name} (or {next(old for old, new in V1_NAMES.items() if new == name)})"
+        for name in REQUIRED_ON_CREATE
+        if body.get(name) in (None, "")
+    ]
+    if missing:
+        raise ApiError(400, f"Missing required field(s): {', '.join(missing)}")
+    mac = _body_mac(body)
     if req.store.key_exists(COLLECTION, mac):
         raise ApiError(409, f"MAC {mac} already exists")
     stamp = now()
     doc: Doc = {MAC_FIELD: mac, "domain": req.domain, **defaults(FIELDS)}
-    apply(FIELDS, req.obj(), doc)
+    apply(FIELDS, body, doc)
+    _check_lines(req, doc)
     doc.update({"created-datetime": stamp, "last-modified-datetime": stamp})
     req.store.put(req.domain, COLLECTION, "", mac, doc)
     return accepted()
 
 
 def update_phone(req: Req) -> Reply:
-    mac = _body_mac(req)
+    body = _body(req)
+    mac = _body_mac(body)
     doc = _load(req, mac)
-    apply(FIELDS, req.obj(), doc)
+    apply(FIELDS, body, doc)
+    _check_lines(req, {name: doc[name] for name in body if name in doc})  # only the lines this update sets
     doc["last-modified-datetime"] = now()
     req.store.put(req.domain, COLLECTION, "", mac, doc)
     return accepted()
 
 
 def delete_phone(req: Req) -> Reply:
-    mac = _body_mac(req)
+    mac = _body_mac(_body(req))
     _load(req, mac)
     req.store.delete(req.domain, COLLECTION, "", mac)
     return accepted()

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,11 @@ class ServedSandbox:
     proc: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, db: Path, token: str, faults: str = "") -> ServedSandbox:
+    def start(cls, db: Path, token: str, faults: str = "", options: Sequence[str] = ()) -> ServedSandbox:
+        """``options``: more ``serve`` options, e.g. ``["--dialect", "legacy"]``."""
         port = free_port()
         command = [sys.executable, "-m", "skyconf", "sandbox", "serve", "--port", str(port), "--db", str(db)]
-        command += ["--token", token, *(["--faults", faults] if faults else [])]
+        command += ["--token", token, *(["--faults", faults] if faults else []), *options]
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         served = cls(f"http://127.0.0.1:{port}", token, proc)
         for _ in range(200):

@@ -150,6 +150,20 @@ class Store:
             found = self._db.execute(sql + " ORDER BY domain, parent, ordinal, key", args).fetchall()
         return [Row(d, c, p, k, _load(doc)) for d, c, p, k, doc in found]
 
+    def lookup(self, domain: str, collection: str, key: str) -> Row | None:
+        """The document of a collection with this key under any parent of one domain (device names
+        are unique per domain whichever user owns them)."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT domain, collection, parent, key, doc FROM docs WHERE domain=? AND collection=? AND key=? "
+                "ORDER BY parent LIMIT 1",
+                (domain, collection, key),
+            ).fetchone()
+        if found is None:
+            return None
+        d, c, p, k, doc = found
+        return Row(d, c, p, k, _load(doc))
+
     def key_exists(self, collection: str, key: str) -> bool:
         """Whether any domain has a document of the collection with this key (MACs are system-wide)."""
         with self._lock:

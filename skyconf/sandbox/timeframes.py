@@ -5,7 +5,8 @@ The vendor folds many operations onto one method+path and tells them apart by th
 
 - POST collection: create by ``timeframe-type``; arrays that do not fit the type are a 400.
 - POST {id}: append entries; PUT {id}: convert (body holds only ``type``/``timeframe-type``),
-  update in place (``update-only``/``update_only`` = "yes"), or replace the arrays present.
+  update in place (``update-only``/``update_only`` = "yes"; the dialect says which spellings it knows), or
+  replace the arrays present.
 - DELETE {id}: with ``child_id`` removes one entry, without a body removes the frame.
 
 Frame names are unique per scope (409). Domain frames and user frames are separate lists; answer
@@ -295,7 +296,7 @@ def update_frame(req: Req) -> Reply:
         if not arrays:
             raise ApiError(400, "Nothing to update: no entry arrays and no type in the body")
         _check_fit(kind, arrays)
-        if "yes" in (body.get("update-only"), body.get("update_only")):
+        if any(body.get(key) == "yes" for key in req.dialect.update_only_keys):
             _update_in_place(frame, arrays)
         else:
             if kind == "days-of-week" and len(arrays.get(DOW, [])) != 1:

@@ -11,13 +11,14 @@ import re
 from typing import Any
 
 from skyconf.sandbox import domains
+from skyconf.sandbox.dialects import Dialect
 from skyconf.sandbox.fields import YN, A, E, Field, N, S, apply, defaults, require
 from skyconf.sandbox.store import Doc, Store
 from skyconf.sandbox.wire import ApiError, Reply, Req, Route, accepted, as_key, now, ok
 
 COLLECTION = "user"
-# Children removed with their user (answer rules, user time frames, user contacts, user MOH).
-CHILD_COLLECTIONS = ("answerrule", "timeframe", "contact", "moh")
+# Children removed with their user (answer rules, user time frames, user contacts, user MOH, SIP devices).
+CHILD_COLLECTIONS = ("answerrule", "timeframe", "contact", "moh", "device")
 
 SCOPES = (
     "Basic User",
@@ -84,6 +85,14 @@ FIELDS: dict[str, Field] = {
     "music-on-hold-comfort-message-repeat-interval-seconds": N(0),
     "recording-configuration": E(domains.RECORDING, "no"),
 }
+
+
+def fields_for(dialect: Dialect) -> dict[str, Field]:
+    """The writable fields under the names this dialect's PBX uses (the others are unknown there)."""
+    renames = dialect.user_field_names
+    return {renames.get(name, name): spec for name, spec in FIELDS.items()}
+
+
 REQUIRED_ON_CREATE = ("user", "name-first-name", "name-last-name", "email", "user-scope")
 PUBLIC_FIELDS: tuple[str, ...] = (
     "user",
@@ -158,8 +167,9 @@ def create_user(req: Req) -> Reply:
     if req.store.get(req.domain, COLLECTION, "", user) is not None:
         raise ApiError(409, "UID already exists.")
     stamp = now()
-    doc: Doc = {"domain": req.domain, "user": user, **defaults(FIELDS)}
-    apply(FIELDS, body, doc)
+    catalog = fields_for(req.dialect)
+    doc: Doc = {"domain": req.domain, "user": user, **defaults(catalog)}
+    apply(catalog, body, doc)
     if not doc["login-username"]:
         doc["login-username"] = f"{user}@{req.domain}"
     if doc.get("directory-name-number-dtmf-mapping") is None:
@@ -181,7 +191,7 @@ def get_user(req: Req) -> Reply:
 def update_user(req: Req) -> Reply:
     doc = require_user(req)
     body: dict[str, Any] = req.obj()
-    apply(FIELDS, body, doc)
+    apply(fields_for(req.dialect), body, doc)
     if not doc["login-username"]:
         doc["login-username"] = f"{req.user}@{req.domain}"
     if _login_taken(req.store, doc["login-username"], req.domain, req.user):

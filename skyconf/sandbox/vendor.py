@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -22,14 +22,15 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from skyconf.sandbox import domains
+from skyconf.sandbox.auth import API_VERSION, Auth, TokenScope
+from skyconf.sandbox.dialects import STANDARD, Dialect
 from skyconf.sandbox.faults import FaultDecision, FaultInjector
 from skyconf.sandbox.log import Exchange, RequestLog
 from skyconf.sandbox.router import Router
 from skyconf.sandbox.store import Store
-from skyconf.sandbox.wire import ApiError, Reply, Req, Upload, now
+from skyconf.sandbox.wire import ApiError, Reply, Req, Route, Upload, now
 
 PREFIX = "/ns-api/v2"
-API_VERSION = "Version: 44.1.2"
 HOSTNAME = "skyconf-sandbox"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _FAULT_MESSAGES = {429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
@@ -55,27 +56,15 @@ class ParsedBody:
     error: str | None = None
 
 
-class Auth:
-    """Static bearer tokens. A Mapping of token -> scope ("domain" or "user@domain") also feeds ``~``."""
+class _Rollback(Exception):
+    """Undoes a write tried only to validate it (the ``async_writes`` fault applies it later)."""
 
-    def __init__(self, tokens: Collection[str]) -> None:
-        self.scopes: dict[str, tuple[str | None, str | None]] = {}
-        for token in [tokens] if isinstance(tokens, str) else tokens:
-            scope = tokens[token] if isinstance(tokens, Mapping) else None
-            user, domain = (None, None)
-            if scope:
-                user, _, domain = scope.rpartition("@")
-            self.scopes[token] = (user or None, domain or None)
 
-    def token(self, header: str | None) -> str | None:
-        """The known token in an ``Authorization: Bearer <token>`` header, else None."""
-        if not header:
-            return None
-        kind, _, value = header.partition(" ")
-        value = value.strip()
-        if kind.lower() != "bearer" or value not in self.scopes:
-            return None
-        return value
+@dataclass
+class _Pending:
+    due: float
+    route: Route
+    req: Req
 
 
 class VendorApi:
@@ -89,6 +78,9 @@ class VendorApi:
         injector: FaultInjector,
         request_log: RequestLog,
         auto_create_domains: bool = True,
+        *,
+        dialect: Dialect = STANDARD,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.router = router
@@ -96,6 +88,9 @@ class VendorApi:
         self.injector = injector
         self.log = request_log
         self.auto_create_domains = auto_create_domains
+        self.dialect = dialect
+        self.clock = clock
+        self.pending: list[_Pending] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -142,27 +137,70 @@ class VendorApi:
         try:
             if segments == ["version"]:
                 return Reply(200, version())
-            token = self.auth.token(request.headers.get("authorization"))
-            if token is None:
-                raise ApiError(401, "Unauthorized: a valid 'Authorization: Bearer <token>' header is required")
+            if segments == ["tokens"] and method == "POST":
+                return self.token_grant(body.json)
+            scope = self.auth.check(request.headers.get("authorization"))
             route, params = self.router.match(method, segments)
             if body.error is not None:
                 raise ApiError(400, body.error)
-            self._resolve_aliases(params, token)
+            self._resolve_aliases(params, scope)
+            self.apply_due_writes()
             if "domain" in params:
                 domains.ensure(self.store, params["domain"], self.auto_create_domains)
-            req = Req(method, params, query, body.json, body.form, self.store)
+            req = Req(method, params, query, body.json, body.form, self.store, self.dialect)
+            faults = self.injector.faults
+            if faults.async_writes > 0 and method not in READ_METHODS:
+                return self._deferred(route, req, faults.async_writes)
             with self.store.transaction():
-                return route.handler(req)
+                reply = route.handler(req)
+            if faults.empty_list_404 and method == "GET" and "domain" in params and reply.body == []:
+                raise ApiError(404, "Not Found: no records")  # as some live servers answer an empty child list
+            return reply
         except ApiError as exc:
             return Reply(exc.status, exc.body())
         except Exception as exc:  # a sandbox bug: answer 500 like a server would, and say why in the log
             log.exception("sandbox handler failed for %s /%s", method, "/".join(segments))
             return Reply(500, {"code": 500, "message": f"Sandbox error: {type(exc).__name__}: {exc}"})
 
-    def _resolve_aliases(self, params: dict[str, str], token: str) -> None:
+    def token_grant(self, fields: Any) -> Reply:
+        """``POST /tokens`` (and the legacy ``/ns-api/oauth2/token/``): no bearer needed."""
+        if not isinstance(fields, dict):
+            raise ApiError(400, "Request body must be a JSON object")
+        return self.auth.grant(self.store, fields)
+
+    def _deferred(self, route: Route, req: Req, delay: float) -> Reply:
+        """The ``async_writes`` fault: a write that would answer 202 is validated now (errors answer as
+        usual) but applied only ``delay`` seconds later, so reads before then do not see it. Writes
+        answering 200 (``synchronous: "yes"``, or those returning the object) are applied at once, as the
+        vendor promises for ``synchronous``."""
+        try:
+            with self.store.transaction():
+                reply = route.handler(req)
+                if reply.status != 202:
+                    return reply
+                raise _Rollback
+        except _Rollback:
+            pass
+        self.pending.append(_Pending(self.clock() + delay, route, req))
+        return reply
+
+    def apply_due_writes(self) -> None:
+        """Apply the deferred writes whose time has come, in the order they arrived."""
+        if not self.pending:
+            return
+        now_s = self.clock()
+        due = [p for p in self.pending if p.due <= now_s]
+        self.pending = [p for p in self.pending if p.due > now_s]
+        for item in due:
+            try:
+                with self.store.transaction():
+                    item.route.handler(item.req)
+            except ApiError as exc:  # the state changed meanwhile; a real server would drop it too
+                log.info("deferred %s failed: %s", item.req.method, exc.message)
+
+    def _resolve_aliases(self, params: dict[str, str], scope: TokenScope) -> None:
         """``~`` means the token's own domain / user (only known for scoped tokens)."""
-        user, domain = self.auth.scopes[token]
+        user, domain = scope
         if params.get("domain") == "~":
             if domain is None:
                 raise ApiError(404, "Domain ~ does not exist: this token has no domain")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from skyconf.sandbox.dialects import STANDARD, Dialect
 from skyconf.sandbox.store import Doc, Store
 
 ACCEPTED: dict[str, Any] = {"code": 202, "message": "Accepted"}
@@ -54,6 +55,7 @@ class Req:
     body: Any
     form: dict[str, str | Upload] | None
     store: Store
+    dialect: Dialect = STANDARD
 
     @property
     def domain(self) -> str:

@@ -29,6 +29,7 @@ FEATURES = {
 @pytest.fixture(autouse=True)
 async def setup(client: httpx.AsyncClient) -> None:
     await make_user(client, "1000")
+    await make_user(client, "1001")  # forward and ring targets must exist
     await make_frame(client, "Business Hours")  # domain frame
     await make_frame(client, "Lunch", user="1000")  # user frame
     await make_frame(client, "Holidays")
@@ -56,6 +57,7 @@ async def test_order_default_rule_is_99_and_new_rules_append(client: httpx.Async
 
 
 async def test_features_read_back_as_enabled_and_string_parameters(client: httpx.AsyncClient) -> None:
+    await make_user(client, "3456")
     r = await client.post(
         U,
         json={

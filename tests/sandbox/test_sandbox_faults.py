@@ -128,3 +128,60 @@ async def test_faults_can_be_changed_at_runtime(client: httpx.AsyncClient) -> No
     assert (await client.put(admin, json={})).json() == Faults().to_dict()
     assert (await client.get("/domains/acme/users")).status_code == 200
     assert (await client.get(admin, headers={"Authorization": "Bearer nope"})).status_code == 401
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_parse_state_faults() -> None:
+    faults = Faults.parse("seed=1,latency_ms=20,async_writes=2.5,empty_list_404=1")
+    assert (faults.async_writes, faults.empty_list_404, faults.latency_ms) == (2.5, 1, 20)
+    with pytest.raises(ValueError):
+        Faults.parse("async_writes=-1")
+
+
+async def test_async_writes_become_visible_after_the_delay() -> None:
+    clock = Clock()
+    app = create_app(":memory:", ["nss_t"], faults=Faults(async_writes=5), clock=clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=BASE, headers={"Authorization": "Bearer nss_t"}
+    ) as client:
+        body = {**user_body("1000"), "synchronous": "no"}
+        r = await client.post("/domains/acme/users", json=body)
+        assert (r.status_code, r.json()) == (202, {"code": 202, "message": "Accepted"})
+        assert (await client.get("/domains/acme/users/1000")).status_code == 404
+        assert (await client.get("/domains/acme/users")).json() == []
+        bad = await client.post("/domains/acme/users", json={**body, "user-scope": "Emperor"})
+        assert bad.status_code == 400  # still validated at once
+        clock.now += 4.9
+        assert (await client.get("/domains/acme/users/1000")).status_code == 404
+        clock.now += 0.1
+        assert (await client.get("/domains/acme/users/1000")).json()["name-first-name"] == "Ada"
+
+        assert (await client.put("/domains/acme/users/1000", json={"name-first-name": "Grace"})).status_code == 202
+        assert (await client.get("/domains/acme/users/1000")).json()["name-first-name"] == "Ada"  # not yet
+        clock.now += 5
+        assert (await client.get("/domains/acme/users/1000")).json()["name-first-name"] == "Grace"
+
+        r = await client.post("/domains/acme/users", json=user_body("1001"))  # synchronous: "yes"
+        assert r.status_code == 200
+        assert (await client.get("/domains/acme/users/1001")).status_code == 200
+
+
+async def test_empty_list_404() -> None:
+    client, _ = client_for(Faults(empty_list_404=1))
+    async with client:
+        r = await client.get("/domains/acme/users")
+        assert r.status_code == 404 and r.json()["code"] == 404
+        assert (await client.post("/domains/acme/users", json=user_body("1000"))).status_code == 200
+        assert [u["user"] for u in (await client.get("/domains/acme/users")).json()] == ["1000"]
+        for child in ("answerrules", "timeframes", "contacts", "devices"):
+            r = await client.get(f"/domains/acme/users/1000/{child}")
+            assert (r.status_code, r.json()["code"]) == (404, 404), child
+        assert (await client.get("/domains/acme/users/1000/devices/count")).json() == {"total": 0}
+        assert (await client.get("/domains/acme/users/1000")).status_code == 200

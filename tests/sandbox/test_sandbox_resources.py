@@ -129,6 +129,7 @@ async def test_conferences(client: httpx.AsyncClient) -> None:
 
 async def test_callqueues_and_agents(client: httpx.AsyncClient) -> None:
     await make_user(client, "1000")
+    await make_user(client, "1001")  # agents must exist
     body = {"synchronous": "yes", "callqueue": 2032, "description": "Sales", "callqueue-dispatch-type": "Ring All"}
     r = await client.post(f"{D}/callqueues", json=body)
     assert r.status_code == 200
@@ -163,6 +164,8 @@ async def test_callqueues_and_agents(client: httpx.AsyncClient) -> None:
 
 
 async def test_auto_attendants(client: httpx.AsyncClient) -> None:
+    await make_user(client, "1000")  # menu destinations must exist
+    assert (await client.post(f"{D}/callqueues", json={"callqueue": "2032"})).status_code == 202
     menu = {
         "4-digit-dial-by-extension": "yes",
         "no-key-press": "option-1",
@@ -199,7 +202,13 @@ async def test_auto_attendants(client: httpx.AsyncClient) -> None:
 
 
 async def test_phones_by_mac(client: httpx.AsyncClient) -> None:
-    body = {"device-provisioning-mac-address": "00:0B:82:11:22:33", "device-models-brand-and-model": "Yealink T54W"}
+    await make_user(client, "1000")
+    assert (await client.post(f"{D}/users/1000/devices", json={"device": "1000a"})).status_code == 202
+    body = {
+        "device-provisioning-mac-address": "00:0B:82:11:22:33",
+        "device-models-brand-and-model": "Yealink T54W",
+        "device-provisioning-sip-uri-1": "sip:1000a@acme",
+    }
     assert (await client.post(f"{D}/phones", json=body)).json() == ACCEPTED
     assert (await client.post(f"{D}/phones", json=body)).status_code == 409
     assert (await client.post("/domains/other/phones", json=body)).status_code == 409  # unique system-wide

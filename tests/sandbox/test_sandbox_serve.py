@@ -84,3 +84,24 @@ def test_serve_runs_uvicorn_with_the_options(monkeypatch: pytest.MonkeyPatch) ->
     app = seen["app"]
     assert app.state.log.record_bodies is True  # type: ignore[attr-defined]
     assert app.state.faults.faults == Faults(seed=4, latency_ms=5)  # type: ignore[attr-defined]
+
+
+async def test_serve_dialect_and_oauth_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(app=app))
+    monkeypatch.delenv("SKYCONF_SANDBOX_TOKEN", raising=False)
+    args = ["--dialect", "legacy", "--oauth-user", "1000@acme:pa:ss", "--oauth-client", "portal:s", "--token-ttl", "30"]
+    result = CliRunner().invoke(serve, args)
+    assert result.exit_code == 0, result.output
+    transport = httpx.ASGITransport(app=seen["app"])  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as client:
+        grant = {"grant_type": "password", "client_id": "portal", "client_secret": "s"}
+        r = await client.post("/ns-api/oauth2/token/", data={**grant, "username": "1000@acme", "password": "pa:ss"})
+        assert r.status_code == 200 and r.json()["expires_in"] == 30
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        conference = {"conference": "300", "name": "Bridge"}
+        r = await client.post("/ns-api/v2/domains/~/conferences", json=conference, headers=headers)
+        assert r.status_code == 400  # legacy: one-item arrays only
+
+    for bad in (["--oauth-user", "no-password"], ["--token", "t", "--dialect", "vintage"]):
+        assert CliRunner().invoke(serve, bad).exit_code == 2
