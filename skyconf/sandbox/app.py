@@ -6,7 +6,9 @@ Everything is set up when `create_app` is called (schema included), not in lifes
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import time
 from collections.abc import Callable, Collection, Mapping
 
@@ -15,20 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from skyconf.sandbox import (
-    answerrules,
-    autoattendants,
-    callqueues,
-    conferences,
-    contacts,
-    devices,
-    dialects,
-    domains,
-    moh,
-    phones,
-    timeframes,
-    users,
-)
+import skyconf.sandbox as sandbox_package
+from skyconf.sandbox import dialects
 from skyconf.sandbox.admin import Admin, version_endpoint
 from skyconf.sandbox.auth import DEFAULT_TOKEN_TTL, Auth
 from skyconf.sandbox.faults import FaultInjector, Faults
@@ -37,20 +27,24 @@ from skyconf.sandbox.router import Router
 from skyconf.sandbox.store import Store
 from skyconf.sandbox.vendor import PREFIX, VendorApi
 from skyconf.sandbox.wire import ApiError
+from skyconf.sandbox.wire import Route as Route_
 
-VENDOR_ROUTES = [
-    *domains.ROUTES,
-    *users.ROUTES,
-    *timeframes.ROUTES,
-    *answerrules.ROUTES,
-    *contacts.ROUTES,
-    *moh.ROUTES,
-    *conferences.ROUTES,
-    *callqueues.ROUTES,
-    *autoattendants.ROUTES,
-    *phones.ROUTES,
-    *devices.ROUTES,
-]
+# The modules that serve the app rather than a part of the vendor API (they import this one).
+_SERVING = {"app", "cli", "process"}
+
+
+def vendor_routes() -> list[Route_]:
+    """The routes of every module of this package that serves part of the vendor API (a module with
+    `ROUTES`): a new resource's module needs no entry here. Modules in name order; the router prefers
+    the route with the most literal segments, so the order only breaks ties."""
+    routes: list[Route_] = []
+    for info in sorted(pkgutil.iter_modules(sandbox_package.__path__), key=lambda m: m.name):
+        if info.name not in _SERVING:
+            routes += getattr(importlib.import_module(f"{sandbox_package.__name__}.{info.name}"), "ROUTES", [])
+    return routes
+
+
+VENDOR_ROUTES = vendor_routes()
 LEGACY_TOKEN_PATH = "/ns-api/oauth2/token/"
 
 

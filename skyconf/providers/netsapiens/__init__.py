@@ -7,6 +7,8 @@ in-process from a local SQLite file) when the profile has no URL.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,23 +20,9 @@ from skyconf.model.base import Strict
 from skyconf.model.kinds import KINDS
 from skyconf.plan import Change
 from skyconf.providers import Scope
-from skyconf.providers.netsapiens.answerrules import AnswerRuleMapping, AnswerRuleOrderMapping
 from skyconf.providers.netsapiens.api import Api
-from skyconf.providers.netsapiens.attendants import AutoAttendantMapping
-from skyconf.providers.netsapiens.base import Context, Mapping
-from skyconf.providers.netsapiens.conferences import ConferenceMapping
-from skyconf.providers.netsapiens.contacts import ContactMapping, UserContactMapping
+from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.dialect import Dialect
-from skyconf.providers.netsapiens.moh import (
-    MohFileMapping,
-    MohPlaylistMapping,
-    UserMohFileMapping,
-    UserMohPlaylistMapping,
-)
-from skyconf.providers.netsapiens.phones import PhoneMapping
-from skyconf.providers.netsapiens.queues import CallQueueMapping
-from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
-from skyconf.providers.netsapiens.users import DomainMapping, UserMapping
 from skyconf.resources import Resource, State
 
 if TYPE_CHECKING:
@@ -48,29 +36,9 @@ class Options(Strict):
     dialect: Dialect = Field(default_factory=Dialect)
 
 
-MAPPINGS: dict[str, Mapping] = {
-    m.kind: m
-    for m in (
-        DomainMapping(),
-        UserMapping(),
-        TimeFrameMapping(),
-        UserTimeFrameMapping(),
-        AnswerRuleMapping(),
-        AnswerRuleOrderMapping(),
-        ContactMapping(),
-        UserContactMapping(),
-        MohFileMapping(),
-        MohPlaylistMapping(),
-        UserMohFileMapping(),
-        UserMohPlaylistMapping(),
-        ConferenceMapping(),
-        CallQueueMapping(),
-        AutoAttendantMapping(),
-        PhoneMapping(),
-    )
-}
-missing = set(KINDS) - set(MAPPINGS)
-assert not missing, f"kinds without a NetSapiens mapping: {missing}"
+# Every module of this package holds the mappings of some kinds (see base.Mapping): import them all.
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 class NetSapiensTenant:
@@ -97,7 +65,7 @@ class NetSapiensTenant:
 
         async def read_kind(name: str) -> None:
             owner = KINDS[name].owner_kind
-            if owner is not None:
+            if owner is not None and owner in reads:
                 await reads[owner]
             if self._in_scope(name):
                 for resource in await MAPPINGS[name].read(self.ctx):
@@ -117,7 +85,10 @@ class NetSapiensTenant:
     def _in_scope(self, kind_name: str) -> bool:
         """Read a kind only when the tenant declares some of it or prunes it: nothing else can change."""
         ctx = self.ctx
-        return bool(ctx.desired.keys(kind_name)) or ctx.prune.get(kind_name, KINDS[kind_name].prune_default)
+        wanted = bool(ctx.desired.keys(kind_name)) or ctx.prune.get(kind_name, KINDS[kind_name].prune_default)
+        if wanted and kind_name not in MAPPINGS:
+            raise SkyconfError(f"the NetSapiens provider cannot manage {KINDS[kind_name].title}s")
+        return wanted
 
     async def write(self, change: Change) -> None:
         mapping = MAPPINGS[change.kind]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from skyconf.model.rules import DEFAULT_RULE
+from skyconf.model.users import ANSWER_RULE, ANSWER_RULE_ORDER
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
@@ -47,7 +48,7 @@ def _priority(rule: dict[str, Any]) -> tuple[int, str]:
 
 
 class AnswerRuleMapping(Mapping):
-    kind = "answer_rule"
+    kind = ANSWER_RULE.name
 
     async def read(self, ctx: Context) -> list[Resource]:
         targets = await targets_for(ctx)
@@ -88,7 +89,7 @@ class AnswerRuleMapping(Mapping):
 
 
 class AnswerRuleOrderMapping(Mapping):
-    kind = "answer_rule_order"
+    kind = ANSWER_RULE_ORDER.name
 
     async def read(self, ctx: Context) -> list[Resource]:
         return await ctx.per_user(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from skyconf.model.attendants import FALLBACK_ACTIONS, KEYS
+from skyconf.model.attendants import AUTO_ATTENDANT, FALLBACK_ACTIONS, KEYS
 from skyconf.model.rules import DEFAULT_RULE
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError, segment
@@ -55,7 +55,7 @@ def _frame_out(name: str) -> str:
 
 
 class AutoAttendantMapping(Mapping):
-    kind = "auto_attendant"
+    kind = AUTO_ATTENDANT.name
 
     async def read(self, ctx: Context) -> list[Resource]:
         listed = await ctx.api.get(f"{ctx.base}/autoattendants") or []

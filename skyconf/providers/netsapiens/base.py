@@ -84,10 +84,19 @@ class Context:
         return [item for part in parts for item in part]
 
 
+MAPPINGS: dict[str, Mapping] = {}
+
+
 class Mapping:
-    """Per-kind translation between Resources and API calls; subclasses fill in all four."""
+    """Per-kind translation between Resources and API calls; subclasses fill in all four. A subclass
+    that names its `kind` is the mapping of that kind (the package imports all its modules)."""
 
     kind: ClassVar[str]
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        if "kind" in cls.__dict__:
+            MAPPINGS[cls.kind] = cls()
 
     async def read(self, ctx: Context) -> list[Any]:
         raise NotImplementedError

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from skyconf.model.conferences import CONFERENCE
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
@@ -29,7 +30,7 @@ def conference_extension(item: dict[str, Any]) -> str:
 
 
 class ConferenceMapping(Mapping):
-    kind = "conference"
+    kind = CONFERENCE.name
 
     async def read(self, ctx: Context) -> list[Resource]:
         items = await ctx.api.get(f"{ctx.base}/conferences") or []

@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from skyconf.model.contacts import identity, split_stored_key
+from skyconf.model.contacts import CONTACT, identity, split_stored_key
 from skyconf.model.targets import TargetError, parse_number
+from skyconf.model.users import USER_CONTACT
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping
@@ -82,12 +83,12 @@ class _ContactMapping(Mapping):
 
 
 class ContactMapping(_ContactMapping):
-    kind = "contact"
+    kind = CONTACT.name
     user_scoped = False
 
 
 class UserContactMapping(_ContactMapping):
-    kind = "user_contact"
+    kind = USER_CONTACT.name
     user_scoped = True
 
 

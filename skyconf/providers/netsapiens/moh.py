@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from skyconf.errors import SkyconfError
-from skyconf.model.moh import file_key, tts_key
+from skyconf.model.moh import MOH_FILE, MOH_PLAYLIST, file_key, tts_key
+from skyconf.model.users import USER_MOH_FILE, USER_MOH_PLAYLIST
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError
 from skyconf.providers.netsapiens.base import Context, Mapping
@@ -141,12 +142,12 @@ class _EntryMapping(Mapping):
 
 
 class MohFileMapping(_EntryMapping):
-    kind = "moh_file"
+    kind = MOH_FILE.name
     user_scoped = False
 
 
 class UserMohFileMapping(_EntryMapping):
-    kind = "user_moh_file"
+    kind = USER_MOH_FILE.name
     user_scoped = True
 
 
@@ -179,12 +180,12 @@ class _PlaylistMapping(Mapping):
 
 
 class MohPlaylistMapping(_PlaylistMapping):
-    kind = "moh_playlist"
+    kind = MOH_PLAYLIST.name
     user_scoped = False
 
 
 class UserMohPlaylistMapping(_PlaylistMapping):
-    kind = "user_moh_playlist"
+    kind = USER_MOH_PLAYLIST.name
     user_scoped = True
 
 

@@ -42,6 +42,7 @@ from typing import Any
 from skyconf.errors import ConfigError, Problem
 from skyconf.model.phone_catalog import MAX_LINES, compact, find_model
 from skyconf.model.phone_templates import normalize_config
+from skyconf.model.phones import PHONE
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError, segment
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes
@@ -139,7 +140,7 @@ def model_label(model: dict[str, Any]) -> str:
 
 
 class PhoneMapping(Mapping):
-    kind = "phone"
+    kind = PHONE.name
 
     async def read(self, ctx: Context) -> list[Resource]:
         await self._check_models(ctx)

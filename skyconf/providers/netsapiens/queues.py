@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from skyconf.model.queues import CALL_QUEUE
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import segment
 from skyconf.providers.netsapiens.base import Context, Mapping
@@ -34,7 +35,7 @@ ORDINAL = "callqueue-agent-dispatch-order-ordinal"
 
 
 class CallQueueMapping(Mapping):
-    kind = "call_queue"
+    kind = CALL_QUEUE.name
 
     def _path(self, ctx: Context, ext: str) -> str:
         return f"{ctx.base}/callqueues/{segment(ext)}"

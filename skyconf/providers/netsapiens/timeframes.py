@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from skyconf.model.timeframes import DAYS
+from skyconf.model.timeframes import DAYS, TIME_FRAME
+from skyconf.model.users import USER_TIME_FRAME
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError, segment
 from skyconf.providers.netsapiens.base import Context, Mapping
@@ -95,12 +96,12 @@ class _FrameMapping(Mapping):
 
 
 class TimeFrameMapping(_FrameMapping):
-    kind = "time_frame"
+    kind = TIME_FRAME.name
     user_scoped = False
 
 
 class UserTimeFrameMapping(_FrameMapping):
-    kind = "user_time_frame"
+    kind = USER_TIME_FRAME.name
     user_scoped = True
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from skyconf.errors import PbxError
+from skyconf.model.tenant import DOMAIN
+from skyconf.model.users import USER
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError
 from skyconf.providers.netsapiens.base import Context, Mapping, is_yes, yes
@@ -57,7 +59,7 @@ DOMAIN_SWITCHES = {"moh_randomized": "music-on-hold-randomized-enabled"}
 
 
 class DomainMapping(Mapping):
-    kind = "domain"
+    kind = DOMAIN.name
 
     async def read(self, ctx: Context) -> list[Resource]:
         body = await ctx.api.get(ctx.base, missing_ok=True)
@@ -82,7 +84,7 @@ class DomainMapping(Mapping):
 
 
 class UserMapping(Mapping):
-    kind = "user"
+    kind = USER.name
 
     async def read(self, ctx: Context) -> list[Resource]:
         expected = len(ctx.desired.keys("user")) // PAGE + 1
