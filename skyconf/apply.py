@@ -41,7 +41,7 @@ async def apply_changes(
         try:
             await write(change)
         except SkyconfError as exc:
-            return Outcome(change, "failed", str(exc))
+            return Outcome(change, "failed", located(change, str(exc)))
         return Outcome(change, "done")
 
     for group in phases(changes):
@@ -65,5 +65,11 @@ def _blocked_by(change: Change, broken: set[tuple[str, Key]], broken_deletes: se
     level = dependency_levels()
     for other in sorted(broken_deletes):
         if depends_on(kind(other), change.kind) and level[other] > level[change.kind]:
-            return f"the deletion of a {kind(other).title}"
+            return f"the deletion of its {kind(other).title}s"
     return ""
+
+
+def located(change: Change, message: str) -> str:
+    """`message` after the YAML position that declared the change (`file:line:col: path: ...`), so a
+    refusal points at what to fix; deletes of objects the YAML does not declare have none."""
+    return f"{change.source}: {message}" if change.source else message
