@@ -1,3 +1,3 @@
-"""skyconf: a hosted PBX's configuration kept in git (plan and apply over NetSapiens API v2)."""
+"""skyconf: a hosted PBX's configuration kept in git (tenant YAML -> plan -> apply)."""
 
 __version__ = "0.1.0"

@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skyconf.config import DEFAULT_CONCURRENCY
+from skyconf.sandbox.log import request_kind
 from skyconf.sandbox.process import ServedSandbox
 
 TOKEN = "bench-token"
@@ -98,17 +98,6 @@ def write_tenant(folder: Path, files: dict[str, str]) -> None:
         (folder / name).write_text(text)
 
 
-def kind_of(method: str, path: str) -> str:
-    template = re.sub(r"^/domains/[^/]+", "/domains/{d}", path.split("?")[0])
-    template = re.sub(r"/users/[^/]+", "/users/{u}", template)
-    template = re.sub(
-        r"/(answerrules|timeframes|contacts|moh|phones|conferences|callqueues)/(?!models$|reorder$|count$|list$)[^/]+$",
-        r"/\1/{id}",
-        template,
-    )
-    return f"{method} {template}"
-
-
 def run_cli(name: str, args: list[str], cwd: Path, sandbox: ServedSandbox) -> Run:
     before = len(sandbox.requests())
     env = {**os.environ, "BENCH_KEY": TOKEN, "SKYCONF_PLAN_KEY": "bench"}
@@ -125,7 +114,7 @@ def run_cli(name: str, args: list[str], cwd: Path, sandbox: ServedSandbox) -> Ru
     if code not in (0, 2):
         raise RuntimeError(f"{name}: exit {code}\n{stderr[-2000:]}")
     log = sandbox.requests(before)
-    kinds = Counter(kind_of(str(e["method"]), str(e["path"])) for e in log)
+    kinds = Counter(request_kind(str(e["method"]), str(e["path"])) for e in log)
     return Run(
         name,
         round(wall, 3),
@@ -172,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = ServedSandbox.start(work / "bench.sqlite3", TOKEN, f"latency_ms={args.latency_ms}")
     try:
         (work / "skyconf.yaml").write_text(
-            f"profiles:\n  bench:\n    url: {sandbox.url}/ns-api/v2\n    api_key_env: BENCH_KEY\n"
+            f"profiles:\n  bench:\n    url: {sandbox.api_url}\n    api_key_env: BENCH_KEY\n"
             f"    concurrency: {CONCURRENCY}\n    timeout: 120\n"
         )
         os.environ["BENCH_KEY"] = TOKEN

@@ -35,7 +35,7 @@ class ProfileConfig(Strict):
 
     # Which kind of PBX this is (see skyconf.providers).
     provider: str = DEFAULT_PROVIDER
-    # Base URL of the API, e.g. https://pbx.example.net/ns-api/v2
+    # Base URL of the PBX's API (its provider's docs say what it looks like).
     url: str = Field(pattern=r"^https?://")
     # Name of the environment variable holding the API key (the key itself never goes in a file).
     api_key_env: str | None = None

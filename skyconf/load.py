@@ -17,6 +17,10 @@ problem instead of a hang, a crash or a huge message:
 - mappings and lists nest at most MAX_DEPTH deep and hold at most MAX_ITEMS entries each;
 - tags are refused (`!custom`, `!!python/...`, `!!int`): tenant files are plain YAML 1.2 data.
 Texts are bounded by the models (see `skyconf.model.base.text_problem`).
+
+Why this module is long: reading YAML with positions, bounding what a file may cost, merging a
+folder's files and filling secrets are one pass over the same node tree; split, each part would
+re-walk it or pass the tree's internals around.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ boundaries (never by stepping through time); `routing_diff` compares two states 
 
 Choices the vendor leaves open, made once here:
 - A user's rules are tried in `answer_rule_order`; the first enabled rule whose time frame is active
-  applies, `*` last. A frame name is looked up among the user's own frames, then the domain's. A rule
+  applies, `default` last. A frame name is looked up among the user's own frames, then the domain's. A rule
   whose frame does not exist never applies (the PBX treats such rules as broken). When no rule
-  applies, the extension rings as with an empty `*` rule.
+  applies, the extension rings as with an empty `default` rule.
 - Time zone: the user's `time_zone`, else the domain's, else UTC (an unknown zone name falls back
   the same way).
 - Local ranges (weekly rows, date ranges) are mapped to instants, then compared with the instant of
@@ -27,6 +27,10 @@ Choices the vendor leaves open, made once here:
   (that is how the provider writes it); answer confirmation applies to external numbers.
 - Forwards: `user:` follows that user's own rules at the same instant (a user met twice on one path is
   a loop and the call fails); `handset:` rings that user's phones without their rules and ends there.
+
+Why this module is long: the semantics above are one model of a call (frames, rules, forwards and
+their fallbacks) that evaluate, intervals and routing_diff all walk; split, each part would need the
+others' internals.
 """
 
 from __future__ import annotations

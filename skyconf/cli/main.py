@@ -207,7 +207,7 @@ def schema(out_file: Path) -> None:
 
 @main.group(cls=LazyGroup, lazy={"serve": "skyconf.sandbox.cli:serve"})
 def sandbox() -> None:
-    """The built-in NetSapiens-compatible sandbox PBX."""
+    """The built-in sandbox PBX: the same API as a real one, served locally."""
 
 
 def _print_plan(result: Plan, fmt: str, routing: dict[str, RoutingChanges] | None = None) -> None:

@@ -1,4 +1,9 @@
-"""The import builder: live State -> the tenant's YAML data, section by section (see skyconf.importer)."""
+"""The import builder: live State -> the tenant's YAML data, section by section (see skyconf.importer).
+
+Why this module is long: the Builder is the `Export` every section's exporter sees, and it exports
+the parts that span kinds itself (users with their rules, own frames, contacts and music on hold),
+which share its state; priorities, profiles, secrets and phones are modules of their own.
+"""
 
 from __future__ import annotations
 

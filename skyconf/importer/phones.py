@@ -14,6 +14,9 @@ repository's templates and keeps whatever brings the text closer to the live one
 What cannot come back: lines the live text lacks but the template writes (an override replaces or
 adds a key, it cannot remove one), and values a template transforms beyond recognition. A phone
 whose text is not reproduced exactly is reported with the number of lines that differ.
+
+Why this module is long: recovering YAML from rendered text is one search (render candidates,
+compare, keep what matches), and its steps only make sense together.
 """
 
 from __future__ import annotations

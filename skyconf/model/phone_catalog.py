@@ -1,8 +1,8 @@
 """The phone models skyconf ships templates for, and how a YAML `model:` names one.
 
-The PBX's list of provisionable models (`GET /phones/models`) is fixed per PBX, so a tenant is
-checked twice: offline against this small catalogue (the families under `templates/`), and at plan
-time against the PBX's own list (see providers/netsapiens/phones.py).
+The PBX's list of provisionable models is fixed per PBX, so a tenant is checked twice: offline
+against this small catalogue (the families under `templates/`), and at plan time against the PBX's
+own list (by the provider).
 
 A model is written as brand and model in any spelling: `yealink-t54w`, `Yealink T54W`, `T54W`,
 `poly-vvx450` and `Polycom VVX 450` all name one model. The canonical spelling is the PBX's
@@ -20,7 +20,7 @@ FAMILY_TEMPLATES = {
     "polycom": "polycom.xml.j2",
     "grandstream": "grandstream.cfg.j2",
 }
-# An NDP phone binds at most this many lines (`device-provisioning-sip-uri-1` .. `-8`).
+# A provisioned phone binds at most this many lines.
 MAX_LINES = 8
 
 

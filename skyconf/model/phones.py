@@ -6,6 +6,9 @@ checks every reference, renders the template and puts one `phone` resource in th
 `model`, `user`, `lines` and `config` (the rendered text, stored on the PBX as the NDP phone's
 overrides blob). A template change, a renamed user or a new BLF key therefore shows up in plans as
 a diff of the rendered text.
+
+Why this module is long: a phone's model, its builder and the context its template sees are
+one unit (the builder checks what the template will read); templating itself is phone_templates.
 """
 
 from __future__ import annotations

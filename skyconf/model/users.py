@@ -1,4 +1,9 @@
-"""Users (extensions) and the profiles they inherit answering rules from."""
+"""Users (extensions) and the profiles they inherit answering rules from.
+
+Why this module is long: the `users:` section builds five kinds (the user, its own frames,
+rules and their order, contacts and music on hold), so its builder and those kinds' declarations
+live beside the models they read.
+"""
 
 from __future__ import annotations
 

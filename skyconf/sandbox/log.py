@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,3 +39,16 @@ class RequestLog:
 
     def writes(self) -> list[Exchange]:
         return [e for e in self.exchanges if e.is_write]
+
+
+def request_kind(method: str, path: str) -> str:
+    """`GET /domains/{d}/users/{u}/answerrules`: a request with its domain, user and object ids
+    replaced, so requests can be counted by what they ask for."""
+    template = re.sub(r"^/domains/[^/]+", "/domains/{d}", path.split("?")[0])
+    template = re.sub(r"/users/[^/]+", "/users/{u}", template)
+    template = re.sub(
+        r"/(answerrules|timeframes|contacts|moh|phones|conferences|callqueues|devices)/(?!models$|reorder$|count$|list$)[^/]+$",
+        r"/\1/{id}",
+        template,
+    )
+    return f"{method} {template}"

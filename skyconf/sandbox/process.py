@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from skyconf.sandbox.vendor import PREFIX
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -27,6 +29,11 @@ class ServedSandbox:
     token: str
     proc: subprocess.Popen[bytes]
 
+    @property
+    def api_url(self) -> str:
+        """The base URL a connection profile names for this PBX."""
+        return f"{self.url}{PREFIX}"
+
     @classmethod
     def start(cls, db: Path, token: str, faults: str = "", options: Sequence[str] = ()) -> ServedSandbox:
         """``options``: more ``serve`` options, e.g. ``["--dialect", "legacy"]``."""
@@ -37,7 +44,7 @@ class ServedSandbox:
         served = cls(f"http://127.0.0.1:{port}", token, proc)
         for _ in range(200):
             try:
-                if httpx.get(f"{served.url}/ns-api/v2/version").status_code == 200:
+                if httpx.get(f"{served.api_url}/version").status_code == 200:
                     return served
             except httpx.TransportError:
                 time.sleep(0.05)
