@@ -14,6 +14,7 @@ from skyconf import eventloop
 from skyconf.cli.common import friendly_errors, load_tenants, out
 from skyconf.errors import SkyconfError, display_path
 from skyconf.model.timeframes import parse_local
+from skyconf.model.users import USER
 from skyconf.pipeline import Session, plan_tenants, repo_root
 from skyconf.render.timeline_html import render_timeline_html
 from skyconf.render.timeline_text import render_timeline_text
@@ -72,7 +73,7 @@ def timeline(
     if end - start > dt.timedelta(days=MAX_DAYS):
         raise SkyconfError(f"the window is longer than {MAX_DAYS} days; pick a shorter one")
     state, source = _state(path, desired, live, pbx)
-    chosen = list(exts) or sorted((key[0] for key in state.keys("user")), key=lambda e: (len(e), e))
+    chosen = list(exts) or sorted((key[0] for key in state.keys(USER.name)), key=lambda e: (len(e), e))
     _check_users(state, chosen, source)
     timelines = {ext: intervals(state, ext, start, end) for ext in chosen}
     out.print(f"Call routing {source}, times in {zone.key}:", style="bold", markup=False)
@@ -144,7 +145,7 @@ async def _read_live(path: Path, desired: Desired, pbx: str | None) -> State:
 
 
 def _check_users(state: State, exts: list[str], source: str) -> None:
-    known = sorted((key[0] for key in state.keys("user")), key=lambda e: (len(e), e))
+    known = sorted((key[0] for key in state.keys(USER.name)), key=lambda e: (len(e), e))
     missing = [ext for ext in exts if ext not in known]
     if missing:
         raise SkyconfError(f"no user {', '.join(missing)} {source} (users: {', '.join(known) or 'none'})")

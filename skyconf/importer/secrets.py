@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skyconf.importer.files import Existing
+from skyconf.model.conferences import CONFERENCE
 from skyconf.model.kinds import KINDS, SECTIONS
+from skyconf.model.users import USER
 from skyconf.resources import Key, Resource
 
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
@@ -20,9 +22,9 @@ Place = tuple[Callable[[Key], tuple[str, ...]], Callable[[Key], str]]
 # variables have names people already use: where each goes in the YAML and its variable's name
 # (after the tenant prefix).
 SECRETS: dict[tuple[str, str], Place] = {
-    ("user", "voicemail_pin"): (lambda k: ("users", k[0], "voicemail", "pin"), lambda k: f"{k[0]}_VM_PIN"),
-    ("conference", "leader_pin"): (lambda k: ("conferences", k[0], "leader_pin"), lambda k: f"CONF_{k[0]}_LEADER_PIN"),
-    ("conference", "participant_pin"): (
+    (USER.name, "voicemail_pin"): (lambda k: ("users", k[0], "voicemail", "pin"), lambda k: f"{k[0]}_VM_PIN"),
+    (CONFERENCE.name, "leader_pin"): (lambda k: ("conferences", k[0], "leader_pin"), lambda k: f"CONF_{k[0]}_LEADER_PIN"),
+    (CONFERENCE.name, "participant_pin"): (
         lambda k: ("conferences", k[0], "participant_pin"),
         lambda k: f"CONF_{k[0]}_PIN",
     ),
