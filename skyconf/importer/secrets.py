@@ -23,7 +23,10 @@ Place = tuple[Callable[[Key], tuple[str, ...]], Callable[[Key], str]]
 # (after the tenant prefix).
 SECRETS: dict[tuple[str, str], Place] = {
     (USER.name, "voicemail_pin"): (lambda k: ("users", k[0], "voicemail", "pin"), lambda k: f"{k[0]}_VM_PIN"),
-    (CONFERENCE.name, "leader_pin"): (lambda k: ("conferences", k[0], "leader_pin"), lambda k: f"CONF_{k[0]}_LEADER_PIN"),
+    (CONFERENCE.name, "leader_pin"): (
+        lambda k: ("conferences", k[0], "leader_pin"),
+        lambda k: f"CONF_{k[0]}_LEADER_PIN",
+    ),
     (CONFERENCE.name, "participant_pin"): (
         lambda k: ("conferences", k[0], "participant_pin"),
         lambda k: f"CONF_{k[0]}_PIN",
