@@ -31,6 +31,7 @@ from skyconf.providers.netsapiens.moh import (
     UserMohFileMapping,
     UserMohPlaylistMapping,
 )
+from skyconf.providers.netsapiens.oauth import Credentials, OAuth, OAuthOptions
 from skyconf.providers.netsapiens.phones import PhoneMapping
 from skyconf.providers.netsapiens.queues import CallQueueMapping
 from skyconf.providers.netsapiens.timeframes import TimeFrameMapping, UserTimeFrameMapping
@@ -46,6 +47,8 @@ class Options(Strict):
 
     # Wire spellings where PBXs differ (see docs/api-evidence.md and dialect.py).
     dialect: Dialect = Field(default_factory=Dialect)
+    # OAuth password grant instead of an API key: names of the environment variables with the credentials.
+    oauth: OAuthOptions | None = None
 
 
 MAPPINGS: dict[str, Mapping] = {
@@ -166,7 +169,9 @@ class NetSapiensProvider:
 
 
 def connect(profile: Profile) -> NetSapiensProvider:
-    """Open the PBX a profile names: `profile.concurrency` HTTP clients of one connection each (see Api)."""
+    """Open the PBX a profile names: `profile.concurrency` HTTP clients of one connection each (see Api).
+    With `oauth:` in the profile the lanes share one OAuth session instead of an API key."""
+    provider_options = Options.model_validate(profile.options)
     options: dict[str, Any] = {
         "headers": {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {},
         "timeout": httpx.Timeout(profile.timeout),
@@ -184,5 +189,12 @@ def connect(profile: Profile) -> NetSapiensProvider:
     else:
         # One TLS context for all lanes: building one takes ~16 ms (it loads the CA bundle).
         options |= {"base_url": profile.url, "verify": httpx.create_ssl_context(verify=profile.verify_tls)}
+        if provider_options.oauth is not None:
+            credentials = Credentials.from_env(provider_options.oauth, profile.name)
+            token_client = httpx.AsyncClient(timeout=options["timeout"], verify=options["verify"])
+            options |= {"headers": {}, "auth": OAuth(profile.url, credentials, token_client)}
     lanes = [httpx.AsyncClient(**options) for _ in range(profile.concurrency)]
-    return NetSapiensProvider(Api(lanes), Options.model_validate(profile.options), log)
+    api = Api(lanes)
+    if "auth" in options:
+        api.extra_clients.append(options["auth"].client)
+    return NetSapiensProvider(api, provider_options, log)

@@ -86,6 +86,8 @@ class Api:
     sent: dict[str, int] = field(default_factory=dict)
     _idle: asyncio.Queue[httpx.AsyncClient] | None = None
     _reads: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    # Other clients closed with the lanes (the OAuth token client).
+    extra_clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -101,7 +103,7 @@ class Api:
         return await self._reads[cache_key]
 
     async def close(self) -> None:
-        await asyncio.gather(*(lane.aclose() for lane in self.lanes))
+        await asyncio.gather(*(client.aclose() for client in [*self.lanes, *self.extra_clients]))
 
     def forget(self) -> None:
         """Drop cached reads (after writes, before a re-read)."""
