@@ -99,6 +99,8 @@ async def test_conference_bodies_on_the_wire(workspace: Path) -> None:
     log: list[object] = []
 
     def record(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the create's read-back after its 202
+            return httpx.Response(200, json=[{"aor": f"sip:310@{DOMAIN}"}])
         log.append(httpx.Response(200, content=request.content).json())
         return httpx.Response(202, json={"code": 202, "message": "Accepted"})
 

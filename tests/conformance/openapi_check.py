@@ -46,11 +46,11 @@ from referencing.jsonschema import DRAFT202012
 __all__ = [
     "LIVE_SPELLINGS",
     "RELAXATIONS",
-    "Report",
     "SERVER_PREFIX",
     "SPEC_ENV",
     "ExchangeLike",
     "Operation",
+    "Report",
     "SpecChecker",
     "default_spec_path",
 ]
