@@ -76,8 +76,8 @@ SECRET_WORDS = ("pin", "password", "secret", "token")
 
 
 def scratch_yaml(domain: str) -> str:
-    """The scratch tenant: a user with every switch the dialect spells, a contact, a user time frame
-    with its rule, a conference, a queue, an auto attendant, and one user per forward-target form."""
+    """The scratch tenant: a user with every switch the dialect spells, a contact, a domain and a user
+    time frame with their rules, a conference, a queue, an auto attendant, and one user per forward-target form."""
     forwards = "".join(
         f'  "{ext}": {{first_name: Selftest, last_name: "{name.title()}", answering_rules: {{default: {rule}}}}}\n'
         for name, (ext, rule) in FORWARDS.items()
@@ -85,6 +85,8 @@ def scratch_yaml(domain: str) -> str:
     return f"""domain: {domain}
 country: US
 time_zone: America/New_York
+time_frames:
+  Selftest Closed: {{priority: 20, dates: ["2030-12-25", {{from: "2030-12-31 12:00", to: "2031-01-01"}}]}}
 users:
   "{USER}":
     first_name: Selftest
@@ -97,6 +99,7 @@ users:
       Selftest Hours: {{priority: 10, weekly: {{mon-fri: ["09:00-17:00"]}}}}
     answering_rules:
       Selftest Hours: {{do_not_disturb: true}}
+      Selftest Closed: {{forward_always: "voicemail:self"}}
   "{OTHER}": {{first_name: Selftest, last_name: Other}}
 {forwards}contacts:
   - {{first_name: Selftest, last_name: Contact, company: Selftest Inc, work: "+1 212 555 0102"}}
@@ -126,7 +129,7 @@ def _owned_by(ext: str) -> Callable[[Resource], bool]:
 CHECKS: list[Check] = [
     Check("users", lambda r: r.kind == "user", ("fields.voicemail_announce_date", "fields.directory_dial_by_name")),
     Check("contact", lambda r: r.kind == "contact"),
-    Check("time frame and its rule", _owned_by(USER)),
+    Check("time frames and their rules", lambda r: r.kind == "time_frame" or _owned_by(USER)(r)),
     Check("conference", lambda r: r.kind == "conference", ("conference_body",)),
     Check("call queue with agent", lambda r: r.kind == "call_queue"),
     Check("auto attendant", lambda r: r.kind == "auto_attendant"),
