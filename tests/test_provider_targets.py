@@ -107,4 +107,4 @@ def test_dialect_is_strict_and_frozen() -> None:
         Dialect().conference_body = "array"  # type: ignore[misc]
     defaults = Dialect()
     assert (defaults.conference_body, defaults.update_only_key) == ("object", "both")
-    assert defaults.fields.directory_dial_by_name == "directory-announce-in-dial-by-name-enabled"
+    assert defaults.fields.directory_dial_by_name == "directory-annouce-in-dial-by-name-enabled"

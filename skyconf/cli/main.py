@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # the routing modules load only for --routing-window
         "changed": "skyconf.cli.gitops:changed",
         "fmt": "skyconf.cli.gitops:fmt",
         "import": "skyconf.cli.importing:import_",
+        "selftest": "skyconf.cli.selftest:selftest",
     },
 )
 @click.version_option(package_name="skyconf")

@@ -31,7 +31,10 @@ class Dialect:
     attendant_target_forms: frozenset[str] = frozenset({"aa_name", "attendant_ext", "did_attendant_ext"})
 
 
-STANDARD = Dialect("standard")
+STANDARD = Dialect(
+    "standard",
+    user_field_names={"directory-announce-in-dial-by-name-enabled": "directory-annouce-in-dial-by-name-enabled"},
+)
 LEGACY = Dialect(
     "legacy",
     conference_bodies=frozenset({"array"}),

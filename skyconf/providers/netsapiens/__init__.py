@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import pkgutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from skyconf.providers import Scope
 from skyconf.providers.netsapiens.api import Api
 from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.dialect import Dialect
+from skyconf.providers.netsapiens.oauth import Credentials, OAuth, OAuthOptions
 from skyconf.resources import Resource, State
 
 if TYPE_CHECKING:
@@ -34,11 +36,10 @@ class Options(Strict):
 
     # Wire spellings where PBXs differ (see docs/api-evidence.md and dialect.py).
     dialect: Dialect = Field(default_factory=Dialect)
+    # OAuth password grant instead of an API key: names of the environment variables with the credentials.
+    oauth: OAuthOptions | None = None
 
 
-# Every module of this package holds the mappings of some kinds (see base.Mapping): import them all.
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 class NetSapiensTenant:
@@ -132,12 +133,23 @@ class NetSapiensProvider:
                 declared += [Resource(name, key, {}) for (k, key) in sorted(owners) if k == kind.owner_kind]
         return await self.tenant(Scope(domain, country, folder, State.of(declared), every)).read()
 
+    async def selftest(
+        self, domain: str, allow_existing: bool, resolve_yaml: Callable[[str], State]
+    ) -> tuple[list[str], bool, list[str]]:
+        """Write every kind and target form into a scratch domain, read back, compare, clean up (see
+        selftest.py): (report lines, whether some check failed, objects left behind)."""
+        from skyconf.providers.netsapiens import selftest
+
+        return await selftest.run(self, domain, allow_existing, resolve_yaml)
+
     async def close(self) -> None:
         await self.api.close()
 
 
 def connect(profile: Profile) -> NetSapiensProvider:
-    """Open the PBX a profile names: `profile.concurrency` HTTP clients of one connection each (see Api)."""
+    """Open the PBX a profile names: `profile.concurrency` HTTP clients of one connection each (see Api).
+    With `oauth:` in the profile the lanes share one OAuth session instead of an API key."""
+    provider_options = Options.model_validate(profile.options)
     options: dict[str, Any] = {
         "headers": {"Authorization": f"Bearer {profile.api_key}"} if profile.api_key else {},
         "timeout": httpx.Timeout(profile.timeout),
@@ -155,5 +167,18 @@ def connect(profile: Profile) -> NetSapiensProvider:
     else:
         # One TLS context for all lanes: building one takes ~16 ms (it loads the CA bundle).
         options |= {"base_url": profile.url, "verify": httpx.create_ssl_context(verify=profile.verify_tls)}
+        if provider_options.oauth is not None:
+            credentials = Credentials.from_env(provider_options.oauth, profile.name)
+            token_client = httpx.AsyncClient(timeout=options["timeout"], verify=options["verify"])
+            options |= {"headers": {}, "auth": OAuth(profile.url, credentials, token_client)}
     lanes = [httpx.AsyncClient(**options) for _ in range(profile.concurrency)]
-    return NetSapiensProvider(Api(lanes), Options.model_validate(profile.options), log)
+    api = Api(lanes)
+    if "auth" in options:
+        api.extra_clients.append(options["auth"].client)
+    return NetSapiensProvider(api, provider_options, log)
+
+
+# The mappings of the kinds live in this package's modules (see base.Mapping): import them all. Last,
+# so that modules which use this one (selftest) find it complete.
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -110,7 +110,15 @@ class AnswerRuleOrderMapping(Mapping):
         leaving = [n for n in (change.before or {}).get("order", []) if n not in wanted and n != DEFAULT_RULE]
         names = [*wanted, *leaving, DEFAULT_RULE]
         body = [{"time-frame": wire_frame(n)} for n in names]
-        await ctx.api.request("PUT", f"{ctx.user_path(change.key[0])}/answerrules/reorder", json=body)
+        path = f"{ctx.user_path(change.key[0])}/answerrules"
+        status, _ = await ctx.api.send("PUT", f"{path}/reorder", json=body)
+        if status == 202:  # accepted, maybe not applied yet: read the order back until it shows
+
+            async def applied() -> bool:
+                rules = await ctx.api.request("GET", path) or []
+                return [frame_name(r.get("time-frame")) for r in _in_order(rules)][: len(wanted)] == wanted
+
+            await ctx.api.wait_until(path, applied, f"PUT {path}/reorder")
 
 
 def rule_fields(ext: str, rule: dict[str, Any], targets: Targets) -> dict[str, Any]:

@@ -23,9 +23,21 @@ log = logging.getLogger("skyconf.netsapiens")
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 # Child collections whose GET may answer 404 when empty (live servers do; clients tolerate it): read
-# as []. The domain itself, a user, or any single object keep their 404.
+# as []. The domain itself (read first, on its own), a user, or any single object keep their 404.
 CHILD_LISTS = frozenset(
-    {"answerrules", "timeframes", "contacts", "moh", "devices", "conferences", "callqueues", "autoattendants", "agents"}
+    {
+        "users",
+        "phones",
+        "answerrules",
+        "timeframes",
+        "contacts",
+        "moh",
+        "devices",
+        "conferences",
+        "callqueues",
+        "autoattendants",
+        "agents",
+    }
 )
 # Reading back an object a write was answered 202 for (accepted, not yet readable): tries and waits.
 SETTLE_ATTEMPTS = 6
@@ -86,6 +98,8 @@ class Api:
     sent: dict[str, int] = field(default_factory=dict)
     _idle: asyncio.Queue[httpx.AsyncClient] | None = None
     _reads: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    # Other clients closed with the lanes (the OAuth token client).
+    extra_clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -101,7 +115,7 @@ class Api:
         return await self._reads[cache_key]
 
     async def close(self) -> None:
-        await asyncio.gather(*(lane.aclose() for lane in self.lanes))
+        await asyncio.gather(*(client.aclose() for client in [*self.lanes, *self.extra_clients]))
 
     def forget(self) -> None:
         """Drop cached reads (after writes, before a re-read)."""
@@ -217,8 +231,11 @@ class Api:
     async def wait_listed(self, path: str, match: Callable[[dict[str, Any]], bool], what: str) -> None:
         """Read the list at `path` until an item `match` accepts shows: a few tries with short backoff
         (up to SETTLE_TIMEOUT_S), then a PbxError. The run's cached read of `path` is dropped."""
+        await self.wait_until(path, self.finds(path, match), what)
+
+    async def wait_until(self, path: str, check: Callable[[], Awaitable[bool]], what: str) -> None:
+        """`wait_listed` with any check of what `path` reads now."""
         self._reads = {k: v for k, v in self._reads.items() if not k.startswith(path + "?")}
-        check = self.finds(path, match)
         try:
             async for attempt in stamina.retry_context(
                 on=_NotYet, attempts=SETTLE_ATTEMPTS, timeout=SETTLE_TIMEOUT_S, wait_initial=0.1, wait_max=1.0

@@ -49,7 +49,7 @@ class ConferenceMapping(Mapping):
         else:
             body = [{"aor": f"sip:{ext}@{ctx.domain}", **_body(change.after)}]
         if not await ctx.api.post_new(
-            f"{ctx.base}/conferences", body, listed=lambda item: conference_extension(item) == ext
+            f"{ctx.base}/conferences", body, listed=lambda item: conference_extension(item) == ext, settle=True
         ):
             await self.update(ctx, change)
 

@@ -58,8 +58,9 @@ class UserFieldNames(_Settings):
     """Spec schema spelling (default); a client written against live servers reads `...-date-time-received`."""
     directory_dial_by_name: Literal[
         "directory-announce-in-dial-by-name-enabled", "directory-annouce-in-dial-by-name-enabled"
-    ] = "directory-announce-in-dial-by-name-enabled"
-    """Spec spelling (default); a client written against live servers reads `directory-annouce-...` (sic)."""
+    ] = "directory-annouce-in-dial-by-name-enabled"
+    """Live spelling (default; sic): every public client found reads and writes `directory-annouce-...`,
+    among them a dial-by-name directory that depends on it, and none uses the spec's `announce`."""
 
 
 class Dialect(_Settings):

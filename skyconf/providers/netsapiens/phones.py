@@ -268,8 +268,9 @@ class PhoneMapping(Mapping):
 
     async def delete(self, ctx: Context, change: Change) -> None:
         live = dict(change.meta.get("record") or {})
-        record = {k: v for k, v in live.items() if k in RECORD_FIELDS}
-        record.update({MAC: change.key[0], "domain": ctx.domain})
+        # The DELETE body schema declares neither `domain` nor `notes` (the path names the domain).
+        record = {k: v for k, v in live.items() if k in RECORD_FIELDS and k not in ("domain", "notes")}
+        record[MAC] = change.key[0]
         await ctx.api.request("DELETE", f"{ctx.base}/phones", json=record, missing_ok=True)
         await _drop_devices(ctx, change.key[0], line_extensions(change.before or phone_fields(live)))
 
