@@ -7,8 +7,10 @@ in-process from a local SQLite file) when the profile has no URL.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +24,12 @@ from skyconf.plan import Change
 from skyconf.providers import Scope
 from skyconf.providers.netsapiens.api import Api
 from skyconf.providers.netsapiens.base import MAPPINGS, Context
+from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.resources import Resource, State
 
 if TYPE_CHECKING:
+    from skyconf.calls.records import CallRecord
     from skyconf.config import Profile
 
 
@@ -131,6 +135,12 @@ class NetSapiensProvider:
             if kind.singleton and kind.owner_kind is not None:
                 declared += [Resource(name, key, {}) for (k, key) in sorted(owners) if k == kind.owner_kind]
         return await self.tenant(Scope(domain, country, folder, State.of(declared), every)).read()
+
+    def calls(
+        self, domain: str, start: dt.datetime, end: dt.datetime, users: Sequence[str] = (), country: str = "US"
+    ) -> AsyncIterator[CallRecord]:
+        """The domain's (or the users') calls that started in [start, end), streamed page by page."""
+        return read_calls(self.api, domain, start, end, users, country)
 
     async def close(self) -> None:
         await self.api.close()
