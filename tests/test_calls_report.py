@@ -138,8 +138,8 @@ class Charts(HTMLParser):
 
 def test_the_report_page_charts_what_the_records_say_and_renders(
     history: list[dict[str, Any]],
-    chromium: Path,
-    tmp_path: Path,  # noqa: F811
+    chromium: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     page = tmp_path / "calls.html"
     result = run("calls", "tenants/example", "--from", "2026-12-21", "--to", "2026-12-27", "--html", str(page))
