@@ -112,7 +112,7 @@ def verify(path: Path, from_text: str, to_text: str, fmt: str, live: bool, pbx: 
 @friendly_errors
 def sandbox_call(pbx: str, domain: str, to: str, at_text: str, caller: str, answer: str) -> None:
     """Place a simulated call on a sandbox PBX; it routes the call and records it as the PBX would."""
-    from skyconf.sandbox.calls import CallError, post_calls
+    from skyconf.sandbox.calls import CallError, post_calls, summary
 
     profile = load_profile(pbx, repo_root([Path.cwd()]))
     try:
@@ -125,8 +125,7 @@ def sandbox_call(pbx: str, domain: str, to: str, at_text: str, caller: str, answ
         (doc,) = post_calls(profile.url, profile.api_key or "", db, [body])
     except CallError as exc:
         raise SkyconfError(str(exc)) from None
-    answered = f", answered {doc['call-answer-datetime']}" if doc.get("call-answer-datetime") else ""
-    out.print(f"call {doc['id']} placed: {doc['call-disconnect-reason-text']}{answered}", markup=False)
+    out.print(summary(doc), markup=False)
 
 
 def _window(from_text: str, to_text: str, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:

@@ -418,3 +418,13 @@ def _post(client: Any, calls: list[dict[str, Any]]) -> list[Doc]:
         return docs
 
     return asyncio.run(send())
+
+
+def summary(doc: Doc) -> str:
+    """One line for a person about a stored CDR: where the call ended and how."""
+    term = str(doc["call-term-to-uri"]).removeprefix("sip:").partition("@")[0]
+    answered = f", answered {doc['call-answer-datetime']}" if doc.get("call-answer-datetime") else ", not answered"
+    return (
+        f"call {doc['id']} from {doc['call-orig-from-user']} to {doc['call-orig-to-user']} at "
+        f"{doc['call-start-datetime']}: ended at {term} ({doc['call-disconnect-reason-text']}{answered})"
+    )
