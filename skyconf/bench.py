@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,20 +228,25 @@ def fill_calls(db: Path, domain: str, calls: int, users: int) -> None:
     into the sandbox's database (placing them one by one would time the router, not the reading)."""
     import datetime as dt
 
-    from skyconf.sandbox.calls import Call, Ending, cdr_doc, store_cdr
+    from skyconf.sandbox.calls import CDR, Call, Ending, cdr_doc
     from skyconf.sandbox.store import Store
 
     store = Store(db)
     month = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     step = dt.timedelta(days=30) / calls
     outcomes = (("answered", "{ext}"), ("voicemail", "vmail_{ext}"), ("missed", "{ext}"), ("forwarded", "queue_400"))
-    with store.transaction():
-        store.put(domain, "domain", "", domain, {"domain": domain, "time-zone": "America/New_York"})
+
+    def records() -> Iterator[tuple[str, dict[str, Any]]]:
         for i in range(calls):
             ext = str(1000 + i % users)
             outcome, term = outcomes[i % len(outcomes)]
             call = Call(domain, ext, f"+1212555{i % 10000:04d}", month + step * i, None)
-            store_cdr(store, cdr_doc(call, Ending(outcome, term.format(ext=ext), ext, 12), f"bench{i:08d}"))
+            doc = cdr_doc(call, Ending(outcome, term.format(ext=ext), ext, 12), f"bench{i:08d}")
+            yield f"{doc['call-start-datetime']}|{doc['id']}", doc
+
+    with store.transaction():
+        store.put(domain, "domain", "", domain, {"domain": domain, "time-zone": "America/New_York"})
+        store.insert_many(domain, CDR, "", records())
     store.close()
 
 

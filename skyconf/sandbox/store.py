@@ -112,6 +112,21 @@ class Store:
                     (domain, collection, parent, key, ordinal, text),
                 )
 
+    def insert_many(self, domain: str, collection: str, parent: str, items: Iterable[tuple[str, Doc]]) -> None:
+        """Add many new documents at once (keys not yet stored), e.g. a benchmark's call records."""
+        with self._lock:
+            (base,) = self._db.execute(
+                "SELECT COALESCE(MAX(ordinal), 0) FROM docs WHERE domain=? AND collection=? AND parent=?",
+                (domain, collection, parent),
+            ).fetchone()
+            self._db.executemany(
+                "INSERT INTO docs (domain, collection, parent, key, ordinal, doc) VALUES (?,?,?,?,?,?)",
+                (
+                    (domain, collection, parent, key, base + i, json.dumps(doc, separators=(",", ":")))
+                    for i, (key, doc) in enumerate(items, start=1)
+                ),
+            )
+
     def delete(self, domain: str, collection: str, parent: str, key: str) -> bool:
         with self._lock:
             return (
