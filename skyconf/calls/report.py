@@ -52,7 +52,7 @@ class Row:
 
     @property
     def what(self) -> str:
-        return words((self.record.outcome, self.record.target))
+        return words((self.record.outcome, self.record.target, False))
 
     def cells(self) -> tuple[str, ...]:
         r = self.record

@@ -6,6 +6,10 @@ steps with that knowledge (a ring the record shows answered by one of its legs i
 other ring goes the no-answer way) and ends in the same words as a record: answered by, voicemail,
 forwarded to, missed, rejected, failed.
 
+Ringing counts: a record that reached voicemail (or left for a forward) more than RANG_S seconds
+after the call started rang first, one that got there at once did not, and the prediction says which
+(a rule's forward-always or do-not-disturb against a ring that was not answered).
+
 A call is "not checkable" when the records cannot tell: it ended unanswered at a device (busy,
 offline and no answer look the same), or it was predicted to. Calls that are not to a user (outbound,
 to a queue or an attendant) are "skipped".
@@ -27,7 +31,11 @@ from skyconf.routing import DoNotDisturb, End, Goto, Ring, Routing, Screen, Step
 
 Status = Literal["match", "mismatch", "not_checkable", "skipped"]
 STATUSES: tuple[Status, ...] = ("match", "mismatch", "not_checkable", "skipped")
-Result = tuple[str, str]  # (outcome, target), as in CallRecord
+Result = tuple[str, str, bool]  # (outcome, target) as in CallRecord, and whether it rang first
+# A call that reached voicemail or a forward later than this rang first (a PBX takes a moment even
+# for an immediate forward).
+RANG_S = 3
+_AFTER_RING = ("voicemail", "forwarded")
 
 _FORWARD_ENDS = {"queue": "queue", "auto_attendant": "auto_attendant", "conference": "conference"}
 
@@ -71,12 +79,12 @@ def verify(records: Iterable[CallRecord], state: State) -> Iterator[Check]:
     users = {key[0] for key in state.keys(USER.name)}
     for record in records:
         if record.direction == "outbound" or record.dialled not in users:
-            yield Check(record, "skipped", happened=words((record.outcome, record.target)))
+            yield Check(record, "skipped", happened=words(recorded(record)))
             continue
         routing = evaluate(state, record.dialled, record.start)
         answerer = record.target if record.outcome == "answered" else None
         expected = predicted(routing, answerer)
-        actual = (record.outcome, record.target)
+        actual = recorded(record)
         if "missed" in (expected[0], actual[0]):
             status: Status = "not_checkable"
         else:
@@ -91,26 +99,32 @@ def verify(records: Iterable[CallRecord], state: State) -> Iterator[Check]:
         )
 
 
+def recorded(record: CallRecord) -> Result:
+    rang = record.outcome in _AFTER_RING and record.ring_seconds > RANG_S
+    return record.outcome, record.target, rang
+
+
 def predicted(routing: Routing, answerer: str | None) -> Result:
     """Where the rules send the call, given who (if anyone) the record says answered."""
-    return _walk(routing.steps, answerer)
+    return _walk(routing.steps, answerer, rang=False)
 
 
-def _walk(steps: tuple[Step, ...], answerer: str | None) -> Result:
+def _walk(steps: tuple[Step, ...], answerer: str | None, *, rang: bool) -> Result:
     for step in steps:
         if isinstance(step, Goto | DoNotDisturb | Screen):
             continue
         if isinstance(step, Ring):
             if answerer is not None and answerer in {leg.target for leg in step.legs}:
-                return "answered", answerer
+                return "answered", answerer, False
             branch = next((b for b in step.then if b.when == "no_answer"), None)
-            return _walk(branch.steps, answerer) if branch else ("missed", step.ext)
+            return _walk(branch.steps, answerer, rang=True) if branch else ("missed", step.ext, False)
         if isinstance(step, End):
-            return _end(step, answerer)
-    return "missed", ""
+            outcome, target = _end(step, answerer)
+            return outcome, target, rang and outcome in _AFTER_RING
+    return "missed", "", False
 
 
-def _end(end: End, answerer: str | None) -> Result:
+def _end(end: End, answerer: str | None) -> tuple[str, str]:
     if end.kind == "voicemail":
         return "voicemail", end.target
     if end.kind in _FORWARD_ENDS:
@@ -129,13 +143,14 @@ def _end(end: End, answerer: str | None) -> Result:
 
 
 def words(result: Result) -> str:
-    outcome, target = result
+    outcome, target, rang = result
     kind, _, value = target.partition(":")
     place = f"{kind.replace('_', ' ')} {value}" if value else target
+    after = " after ringing" if rang else ""
     return {
         "answered": f"answered by {target}",
-        "voicemail": f"voicemail {target}",
-        "forwarded": f"forwarded to {place}",
+        "voicemail": f"voicemail {target}{after}",
+        "forwarded": f"forwarded to {place}{after}",
         "missed": f"missed at {target}" if target else "missed",
         "rejected": "rejected (busy)",
         "failed": f"failed ({target})",
