@@ -21,7 +21,7 @@ import json
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from skyconf.calls.records import CallRecord
@@ -74,14 +74,17 @@ class Check:
         }
 
 
-def verify(records: Iterable[CallRecord], state: State) -> Iterator[Check]:
-    """A Check per record, in the records' order."""
-    users = {key[0] for key in state.keys(USER.name)}
-    for record in records:
-        if record.direction == "outbound" or record.dialled not in users:
-            yield Check(record, "skipped", happened=words(recorded(record)))
-            continue
-        routing = evaluate(state, record.dialled, record.start)
+class Verifier:
+    """Checks records against one State (the users are looked up once, not per call)."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.users = {key[0] for key in state.keys(USER.name)}
+
+    def check(self, record: CallRecord) -> Check:
+        if record.direction == "outbound" or record.dialled not in self.users:
+            return Check(record, "skipped", happened=words(recorded(record)))
+        routing = evaluate(self.state, record.dialled, record.start)
         answerer = record.target if record.outcome == "answered" else None
         expected = predicted(routing, answerer)
         actual = recorded(record)
@@ -89,7 +92,7 @@ def verify(records: Iterable[CallRecord], state: State) -> Iterator[Check]:
             status: Status = "not_checkable"
         else:
             status = "match" if expected == actual else "mismatch"
-        yield Check(
+        return Check(
             record,
             status,
             frame_label(routing.rule),
@@ -97,6 +100,11 @@ def verify(records: Iterable[CallRecord], state: State) -> Iterator[Check]:
             words(expected),
             words(actual),
         )
+
+
+def verify(records: Iterable[CallRecord], state: State) -> Iterator[Check]:
+    """A Check per record, in the records' order."""
+    return map(Verifier(state).check, records)
 
 
 def recorded(record: CallRecord) -> Result:
@@ -159,15 +167,15 @@ def words(result: Result) -> str:
 
 @dataclass
 class Summary:
-    checks: list[Check]
+    """What a check run reports: the counts and the mismatches (matches are only counted)."""
 
-    @property
-    def counts(self) -> Counter[str]:
-        return Counter(c.status for c in self.checks)
+    counts: Counter[str] = field(default_factory=Counter)
+    mismatches: list[Check] = field(default_factory=list)
 
-    @property
-    def mismatches(self) -> list[Check]:
-        return [c for c in self.checks if c.status == "mismatch"]
+    def add(self, check: Check) -> None:
+        self.counts[check.status] += 1
+        if check.status == "mismatch":
+            self.mismatches.append(check)
 
     def text(self, zone_name: str) -> str:
         lines = [f"MISMATCH {c.line(zone_name)}" for c in self.mismatches]
@@ -177,7 +185,7 @@ class Summary:
     def totals(self) -> str:
         n = self.counts
         return (
-            f"{len(self.checks)} call(s): {n['match']} match, {n['mismatch']} mismatch, "
+            f"{n.total()} call(s): {n['match']} match, {n['mismatch']} mismatch, "
             f"{n['not_checkable']} not checkable, {n['skipped']} skipped (not to a user)"
         )
 

@@ -7,21 +7,21 @@ import sys
 import zoneinfo
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import click
 
 from skyconf import eventloop
 from skyconf.calls.records import CallRecord
 from skyconf.calls.report import Listing, Stats, directory, render_html, rows
-from skyconf.calls.verify import Summary
-from skyconf.calls.verify import verify as verify_calls
+from skyconf.calls.verify import Summary, Verifier
 from skyconf.cli.common import EXIT_CHANGES, EXIT_OK, friendly_errors, out
 from skyconf.cli.routing import _local, _one_tenant, _state, _tenant_zone, live_option, pbx_option, tenant_argument
 from skyconf.config import load_profile
 from skyconf.errors import SkyconfError, display_path
 from skyconf.model.queues import CALL_QUEUE
 from skyconf.pipeline import Session, repo_root
-from skyconf.providers import supports_calls
+from skyconf.providers import CallHistory, supports_calls
 from skyconf.resolve import Desired
 
 MAX_DAYS = 93
@@ -89,10 +89,13 @@ def verify(path: Path, from_text: str, to_text: str, fmt: str, live: bool, pbx: 
     start, end = _window(from_text, to_text, zone)
     state, _source = _state(path, desired, live, pbx if live else None)
 
-    async def collect() -> list[CallRecord]:
-        return [r async for r in _records(path, desired, start, end, [], pbx)]
+    summary, verifier = Summary(), Verifier(state)
 
-    summary = Summary(list(verify_calls(eventloop.run(collect()), state)))
+    async def check_all() -> None:
+        async for record in _records(path, desired, start, end, [], pbx):
+            summary.add(verifier.check(record))
+
+    eventloop.run(check_all())
     if fmt == "json":
         click.echo(summary.json())
     elif fmt == "markdown":
@@ -112,7 +115,8 @@ def verify(path: Path, from_text: str, to_text: str, fmt: str, live: bool, pbx: 
 @friendly_errors
 def sandbox_call(pbx: str, domain: str, to: str, at_text: str, caller: str, answer: str) -> None:
     """Place a simulated call on a sandbox PBX; it routes the call and records it as the PBX would."""
-    from skyconf.sandbox.calls import CallError, post_calls, summary
+    from skyconf.sandbox.calls import CallError, post_calls
+    from skyconf.sandbox.calls import summary as call_summary
 
     profile = load_profile(pbx, repo_root([Path.cwd()]))
     try:
@@ -125,7 +129,7 @@ def sandbox_call(pbx: str, domain: str, to: str, at_text: str, caller: str, answ
         (doc,) = post_calls(profile.url, profile.api_key or "", db, [body])
     except CallError as exc:
         raise SkyconfError(str(exc)) from None
-    out.print(summary(doc), markup=False)
+    out.print(call_summary(doc), markup=False)
 
 
 def _window(from_text: str, to_text: str, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -145,7 +149,8 @@ async def _records(
         provider = session.provider(tenant.pbx)
         if not supports_calls(provider):
             raise SkyconfError(f"the provider of profile '{pbx or tenant.pbx}' cannot read call records")
-        async for record in provider.calls(tenant.domain, start, end, users, tenant.country):  # type: ignore[attr-defined]
+        history = cast(CallHistory, provider)
+        async for record in history.calls(tenant.domain, start, end, users, tenant.country):
             yield record
 
 
