@@ -8,7 +8,7 @@ forwarded to, missed, rejected, failed.
 
 Ringing counts: a record that reached voicemail (or left for a forward) more than RANG_S seconds
 after the call started rang first, one that got there at once did not, and the prediction says which
-(a rule's forward-always or do-not-disturb against a ring that was not answered).
+(a rule's forward always or do not disturb against a ring that was not answered).
 
 A call is "not checkable" when the records cannot tell: it ended unanswered at a device (busy,
 offline and no answer look the same), or it was predicted to. Calls that are not to a user (outbound,
