@@ -104,3 +104,9 @@ def test_a_time_frame_changed_on_the_pbx_shows_as_the_calls_it_moved(workspace: 
         ("103", "Open Hours", "voicemail 103 after ringing", "voicemail 101"),
     ]
     assert report["counts"] == {"match": 5, "mismatch": 3, "not_checkable": 0, "skipped": 0}
+    markdown = run("verify", "tenants/example", "--from", "2026-12-21", "--to", "2026-12-21", "--format", "markdown")
+    assert markdown.exit_code == 2
+    lines = markdown.output.splitlines()
+    assert lines[0] == "**Routing check:** 8 call(s): 5 match, 3 mismatch, 0 not checkable, 0 skipped (not to a user)"
+    rows = [line for line in lines if line.startswith("| 2026-12-21 16:30")]
+    assert len(rows) == 3 and all("Open Hours: " in row for row in rows)

@@ -72,7 +72,7 @@ class Row:
 
 def rows(records: Iterable[CallRecord], zone: zoneinfo.ZoneInfo, names: Mapping[str, str]) -> Iterator[Row]:
     for r in records:
-        yield Row(r, r.start.astimezone(zone), r.caller_name or names.get(r.caller, ""), names.get(r.dialled, ""))
+        yield Row(r, r.start.astimezone(zone), names.get(r.caller) or r.caller_name, names.get(r.dialled, ""))
 
 
 def text_line(row: Row) -> str:
