@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from skyconf.calls.records import CallRecord
 from skyconf.config import SANDBOX_TOKEN
 from skyconf.pipeline import Session
@@ -90,3 +92,27 @@ def test_placing_a_call_from_the_command_line(workspace: Path) -> None:
     assert [(r.outcome, r.target) for r in records] == [("forwarded", "+16045550144")]
     bad = run("sandbox", "call", "--domain", "nowhere.example.com", "--to", "104", "--at", "2026-12-25 10:00")
     assert bad.exit_code == 1 and "no domain nowhere.example.com" in bad.output
+
+
+def test_a_server_that_ignores_start_is_an_error_not_an_endless_read() -> None:
+    from skyconf.errors import PbxError
+    from skyconf.providers.netsapiens.cdrs import read_calls
+
+    page = [{"id": f"c{i}", "call-start-datetime": "2026-12-01T10:00:00Z"} for i in range(PAGE_SIZE)]
+
+    class SamePage:
+        requests = 0
+
+        async def request(self, method: str, path: str, **_: Any) -> list[dict[str, Any]]:
+            self.requests += 1
+            return page
+
+    api = SamePage()
+    start = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+
+    async def drain() -> int:
+        return len([r async for r in read_calls(api, DOMAIN, start, start + dt.timedelta(days=1))])  # type: ignore[arg-type]
+
+    with pytest.raises(PbxError, match="ignores `start`"):
+        asyncio.run(drain())
+    assert api.requests == 2

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from skyconf.calls.records import CallRecord, Direction, Outcome
+from skyconf.errors import PbxError
 from skyconf.providers.netsapiens.api import Api, segment
 from skyconf.providers.netsapiens.targets import decode_number
 
@@ -47,16 +48,23 @@ async def read_calls(
 
 
 async def _pages(api: Api, path: str, start: dt.datetime, end: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+    """Full pages until a short one. A page that repeats the one before means the server ignores
+    `start`: an error, not an endless loop."""
     offset = 0
     window = {"datetime-start": _wire_time(start), "datetime-end": _wire_time(end)}
+    before: set[str] = set()
     while True:
         page = await api.request("GET", path, params={**window, "start": offset, "limit": PAGE_SIZE})
         items = [item for item in page or [] if isinstance(item, dict)]
+        ids = {str(item.get("id")) for item in items}
+        if ids & before:
+            raise PbxError(f"GET {path} answered the same call records for start={offset}: the PBX ignores `start`")
         for item in items:
             yield item
         if len(items) < PAGE_SIZE:
             return
         offset += len(items)
+        before = ids
 
 
 def _wire_time(instant: dt.datetime) -> str:
