@@ -104,6 +104,11 @@ def test_verify_matches_a_holiday_week_then_names_the_calls_a_portal_edit_change
     lines = [line for line in text.output.splitlines() if line.startswith("MISMATCH")]
     assert len(lines) == 24 and all("-> 102" in line and "rule Holiday" in line for line in lines)
 
+    # Against the live PBX's rules instead of the YAML, the new calls are the ones that went as predicted.
+    live = run("verify", "tenants/example", "--from", "2026-12-28", "--to", "2026-12-28", "--live", "--pbx", "served")
+    assert live.exit_code == 0, live.output
+    assert live.output.strip() == "96 call(s): 96 match, 0 mismatch, 0 not checkable, 0 skipped (not to a user)"
+
     # The same calls as CSV: one row per call, as a spreadsheet reads it.
     result = run(
         "calls", "tenants/example", "--from", "2026-12-28", "--to", "2026-12-28", "--pbx", "served", "--format", "csv"
