@@ -1,6 +1,7 @@
 """Benchmark: what plans and applies cost against a PBX with realistic latency.
 
     python -m skyconf.bench [--users 1000] [--tenants 20] [--latency-ms 20] [--out bench.json]
+    python -m skyconf.bench --calls 100000 [--users 1000] [--latency-ms 20] [--out bench-calls.json]
 
 Generates one large tenant (N users, each with 3 answering rules, 2 own time frames, 5 contacts and
 a phone) and M small tenants, starts `skyconf sandbox serve` on
@@ -8,6 +9,10 @@ a phone) and M small tenants, starts `skyconf sandbox serve` on
 no-op plan, one-change plan and apply, for the large tenant and for the fleet. Reports wall time,
 CPU time and peak memory of each child, requests by kind, and the ideal no-op plan time
 (requests / concurrency x latency). Also times load + validate + resolve and the diff in-process.
+
+With `--calls N` it measures something else, on its own: `skyconf calls` reading a month of N call
+records of a domain of `--users` users (as CSV), and the same for N/10, so the peak memory of the two
+shows whether reading stays flat as the records grow.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,7 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fleet-users", type=int, default=25, help="users per small tenant")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the sandbox adds per request")
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="JSON results file")
+    parser.add_argument("--calls", type=int, default=0, help="instead: time reading this many call records")
     args = parser.parse_args(argv)
+    if args.calls:
+        return calls_main(args.calls, args.users, args.latency_ms, args.out)
 
     work = Path(tempfile.mkdtemp(prefix="skyconf-bench-"))
     sandbox = ServedSandbox.start(work / "bench.sqlite3", TOKEN, f"latency_ms={args.latency_ms}")
@@ -211,6 +220,66 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
+    return 0
+
+
+def fill_calls(db: Path, domain: str, calls: int, users: int) -> None:
+    """`calls` records spread evenly over November 2026, to and from `users` users, written straight
+    into the sandbox's database (placing them one by one would time the router, not the reading)."""
+    import datetime as dt
+
+    from skyconf.sandbox.calls import CDR, Call, Ending, cdr_doc
+    from skyconf.sandbox.store import Store
+
+    store = Store(db)
+    month = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    step = dt.timedelta(days=30) / calls
+    outcomes = (("answered", "{ext}"), ("voicemail", "vmail_{ext}"), ("missed", "{ext}"), ("forwarded", "queue_400"))
+
+    def records() -> Iterator[tuple[str, dict[str, Any]]]:
+        for i in range(calls):
+            ext = str(1000 + i % users)
+            outcome, term = outcomes[i % len(outcomes)]
+            call = Call(domain, ext, f"+1212555{i % 10000:04d}", month + step * i, None)
+            doc = cdr_doc(call, Ending(outcome, term.format(ext=ext), ext, 12), f"bench{i:08d}")
+            yield f"{doc['call-start-datetime']}|{doc['id']}", doc
+
+    with store.transaction():
+        store.put(domain, "domain", "", domain, {"domain": domain, "time-zone": "America/New_York"})
+        store.insert_many(domain, CDR, "", records())
+    store.close()
+
+
+def calls_main(calls: int, users: int, latency_ms: float, out: Path) -> int:
+    work = Path(tempfile.mkdtemp(prefix="skyconf-bench-calls-"))
+    runs: list[Run] = []
+    try:
+        for n in (calls // 10, calls):
+            domain = f"calls{n}.bench.example.com"
+            fill_calls(work / f"calls-{n}.sqlite3", domain, n, users)
+            sandbox = ServedSandbox.start(work / f"calls-{n}.sqlite3", TOKEN, f"latency_ms={latency_ms}")
+            try:
+                (work / "skyconf.yaml").write_text(
+                    f"profiles:\n  bench:\n    url: {sandbox.api_url}\n    api_key_env: BENCH_KEY\n    timeout: 120\n"
+                )
+                tenant = work / "tenants" / f"calls{n}"
+                head = f"domain: {domain}\npbx: bench\ncountry: US\ntime_zone: America/New_York\n"
+                write_tenant(tenant, {"tenant.yaml": head})
+                args = ["calls", f"tenants/calls{n}", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv"]
+                runs.append(run_cli(f"calls: read {n} records (csv)", args, work, sandbox))
+            finally:
+                sandbox.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "settings": {"calls": calls, "users": users, "latency_ms": latency_ms},
+        "runs": [asdict(r) for r in runs],
+    }
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    rows = ["| run | wall s | CPU s | peak MB | requests |", "|---|---:|---:|---:|---:|"]
+    rows += [f"| {r.name} | {r.wall_s} | {r.cpu_s} | {r.peak_mb} | {r.requests} |" for r in runs]
+    print("\n".join(rows))
     return 0
 
 

@@ -50,6 +50,8 @@ if TYPE_CHECKING:  # the routing modules load only for --routing-window
         "fmt": "skyconf.cli.gitops:fmt",
         "import": "skyconf.cli.importing:import_",
         "selftest": "skyconf.cli.selftest:selftest",
+        "calls": "skyconf.cli.calls:calls",
+        "verify": "skyconf.cli.calls:verify",
     },
 )
 @click.version_option(package_name="skyconf")
@@ -206,7 +208,7 @@ def schema(out_file: Path) -> None:
     out.print(f"wrote {out_file}", markup=False)
 
 
-@main.group(cls=LazyGroup, lazy={"serve": "skyconf.sandbox.cli:serve"})
+@main.group(cls=LazyGroup, lazy={"serve": "skyconf.sandbox.cli:serve", "call": "skyconf.cli.calls:sandbox_call"})
 def sandbox() -> None:
     """The built-in sandbox PBX: the same API as a real one, served locally."""
 

@@ -6,14 +6,19 @@ A provider connects from a profile (`connect`), and then:
 - `read_domain(...)` reads everything a domain has, for `skyconf import`;
 - `close()` ends the connection.
 
+Optional capability (see `CallHistory`): `calls(domain, start, end, users)` streams the call records
+of a domain (or of some users) as `skyconf.calls.records.CallRecord`s; `skyconf calls` and
+`skyconf verify` need it and say so when a provider lacks it.
+
 Nothing outside a provider's own package knows its paths, field names or authentication. The
 State it returns speaks skyconf's words (see `skyconf.resources`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -23,6 +28,7 @@ from skyconf.errors import SkyconfError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from skyconf.calls.records import CallRecord
     from skyconf.config import Profile
     from skyconf.plan import Change
     from skyconf.resources import State
@@ -59,6 +65,20 @@ class Provider(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class CallHistory(Protocol):
+    """A provider that can read call records (optional: check with `supports_calls`)."""
+
+    def calls(
+        self, domain: str, start: dt.datetime, end: dt.datetime, users: Sequence[str] = (), country: str = "US"
+    ) -> AsyncIterator[CallRecord]:
+        """The calls that started in [start, end), in start order, page by page (memory stays flat)."""
+        ...
+
+
+def supports_calls(provider: object) -> bool:
+    return callable(getattr(provider, "calls", None))
 
 
 # The provider a profile uses unless it names one.

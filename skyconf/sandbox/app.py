@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 import skyconf.sandbox as sandbox_package
-from skyconf.sandbox import dialects
+from skyconf.sandbox import calls, dialects
 from skyconf.sandbox.admin import Admin, version_endpoint
 from skyconf.sandbox.auth import DEFAULT_TOKEN_TTL, Auth
 from skyconf.sandbox.faults import FaultInjector, Faults
@@ -109,6 +109,7 @@ def create_app(
             Route("/version", version_endpoint, methods=["GET"]),
             Route("/_sandbox/requests", admin.requests, methods=["GET", "DELETE"]),
             Route("/_sandbox/faults", admin.faults, methods=["GET", "PUT"]),
+            Route("/_sandbox/calls", calls.endpoint(store, auth), methods=["POST"]),
             Route(LEGACY_TOKEN_PATH, legacy_token, methods=["POST"]),
             Mount(PREFIX, app=vendor),
         ]

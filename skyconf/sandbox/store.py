@@ -112,6 +112,21 @@ class Store:
                     (domain, collection, parent, key, ordinal, text),
                 )
 
+    def insert_many(self, domain: str, collection: str, parent: str, items: Iterable[tuple[str, Doc]]) -> None:
+        """Add many new documents at once (keys not yet stored), e.g. a benchmark's call records."""
+        with self._lock:
+            (base,) = self._db.execute(
+                "SELECT COALESCE(MAX(ordinal), 0) FROM docs WHERE domain=? AND collection=? AND parent=?",
+                (domain, collection, parent),
+            ).fetchone()
+            self._db.executemany(
+                "INSERT INTO docs (domain, collection, parent, key, ordinal, doc) VALUES (?,?,?,?,?,?)",
+                (
+                    (domain, collection, parent, key, base + i, json.dumps(doc, separators=(",", ":")))
+                    for i, (key, doc) in enumerate(items, start=1)
+                ),
+            )
+
     def delete(self, domain: str, collection: str, parent: str, key: str) -> bool:
         with self._lock:
             return (
@@ -164,6 +179,34 @@ class Store:
         d, c, p, k, doc = found
         return Row(d, c, p, k, _load(doc))
 
+    def key_range(
+        self,
+        domain: str,
+        collection: str,
+        low: str,
+        high: str,
+        start: int,
+        limit: int,
+        match: dict[str, str] | None = None,
+    ) -> list[Doc]:
+        """Domain-level documents whose key is in [low, high), in key order, from `start`, at most `limit`;
+        with `match`, only those where one of the named top-level fields equals its value (a page of a
+        large collection without loading the rest of it)."""
+        where, args = _range_where(domain, collection, low, high, match)
+        with self._lock:
+            found = self._db.execute(
+                f"SELECT doc FROM docs WHERE {where} ORDER BY key LIMIT ? OFFSET ?", (*args, limit, start)
+            ).fetchall()
+        return [_load(r[0]) for r in found]
+
+    def count_range(
+        self, domain: str, collection: str, low: str, high: str, match: dict[str, str] | None = None
+    ) -> int:
+        where, args = _range_where(domain, collection, low, high, match)
+        with self._lock:
+            (n,) = self._db.execute(f"SELECT COUNT(*) FROM docs WHERE {where}", args).fetchone()
+        return int(n)
+
     def key_exists(self, collection: str, key: str) -> bool:
         """Whether any domain has a document of the collection with this key (MACs are system-wide)."""
         with self._lock:
@@ -204,3 +247,16 @@ def _load(text: str) -> Doc:
     if not isinstance(value, dict):
         raise TypeError("stored document is not an object")
     return value
+
+
+def _range_where(
+    domain: str, collection: str, low: str, high: str, match: dict[str, str] | None
+) -> tuple[str, tuple[object, ...]]:
+    where = "domain=? AND collection=? AND parent='' AND key>=? AND key<?"
+    args: tuple[object, ...] = (domain, collection, low, high)
+    if match:
+        if not all(re.fullmatch(r"[a-z0-9-]+", name) for name in match):
+            raise ValueError(f"not field names: {list(match)!r}")
+        where += " AND (" + " OR ".join(f"json_extract(doc, '$.\"{name}\"')=?" for name in match) + ")"
+        args += tuple(match.values())
+    return where, args

@@ -7,9 +7,10 @@ in-process from a local SQLite file) when the profile has no URL.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,13 @@ from skyconf.plan import Change
 from skyconf.providers import Scope
 from skyconf.providers.netsapiens.api import Api
 from skyconf.providers.netsapiens.base import MAPPINGS, Context
+from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.providers.netsapiens.oauth import Credentials, OAuth, OAuthOptions
 from skyconf.resources import Resource, State
 
 if TYPE_CHECKING:
+    from skyconf.calls.records import CallRecord
     from skyconf.config import Profile
 
 
@@ -38,8 +41,6 @@ class Options(Strict):
     dialect: Dialect = Field(default_factory=Dialect)
     # OAuth password grant instead of an API key: names of the environment variables with the credentials.
     oauth: OAuthOptions | None = None
-
-
 
 
 class NetSapiensTenant:
@@ -141,6 +142,12 @@ class NetSapiensProvider:
         from skyconf.providers.netsapiens import selftest
 
         return await selftest.run(self, domain, allow_existing, resolve_yaml)
+
+    def calls(
+        self, domain: str, start: dt.datetime, end: dt.datetime, users: Sequence[str] = (), country: str = "US"
+    ) -> AsyncIterator[CallRecord]:
+        """The domain's (or the users') calls that started in [start, end), streamed page by page."""
+        return read_calls(self.api, domain, start, end, users, country)
 
     async def close(self) -> None:
         await self.api.close()
