@@ -4,8 +4,8 @@ secrets masked. Renderers only format; they never decide anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,26 +42,45 @@ def change_title(change: Change) -> str:
     k = kind(change.kind)
     owner = k.owner_kind
     label = k.label(change.key[1:] if owner else change.key)
-    return f"{k.title} {label}".strip() if not (owner is None and change.group == change.ref) else k.title
+    title = f"{k.title} {label}".strip() if not (owner is None and change.group == change.ref) else k.title
+    profile = profile_of(change)
+    return f"{title} (from profile {profile})" if profile else title
+
+
+def profile_of(change: Change) -> str | None:
+    """The profile a desired object comes from, so a reader sees why a user's rule changes."""
+    path = change.source.path if change.source else ""
+    parts = path.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "profiles" else None
+
+
+# Fields whose value is a time frame's schedule; shown as the YAML writes it.
+_SCHEDULE_FIELDS = {"weekly", "dates"}
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def field_lines(change: Change) -> list[tuple[str, str]]:
-    """(sign, text) lines describing the fields of a change; sign is '+', '-' or ' '."""
+    """(sign, text) lines describing the fields of a change; sign is '+', '-' or ' '.
+
+    Creates and deletes show every managed field, unset and empty ones too (marked as the default),
+    so a reviewer sees the whole object; updates show only what changes, as before -> after.
+    """
     before = mask(change.kind, change.before or {})
     after = mask(change.kind, change.after or {})
-    lines: list[tuple[str, str]] = []
-    if change.action == "create":
-        for name in change.after or {}:
-            if after[name] not in (None, False, [], ""):
-                lines.append(("+", f"{name}: {fmt(after[name])}"))
-    elif change.action == "delete":
-        for name in change.before or {}:
-            if before[name] not in (None, False, [], ""):
-                lines.append(("-", f"{name}: {fmt(before[name])}"))
-    else:
-        for name in change.changed:
-            lines.extend(_field_diff(name, before.get(name), after.get(name)))
-    return lines
+    if change.action in ("create", "delete"):
+        sign, fields = ("+", after) if change.action == "create" else ("-", before)
+        lines: list[tuple[str, str]] = []
+        for name, value in fields.items():
+            if isinstance(value, str) and "\n" in value:
+                lines.append((sign, f"{name}:"))
+                lines.extend((sign, f"    {line}") for line in value.splitlines())
+            else:
+                lines.append((sign, f"{name}: {show(name, value)}"))
+        return lines
+    out: list[tuple[str, str]] = []
+    for name in change.changed:
+        out.extend(_field_diff(name, before.get(name), after.get(name)))
+    return out
 
 
 def _field_diff(name: str, old: Any, new: Any) -> list[tuple[str, str]]:
@@ -71,22 +90,68 @@ def _field_diff(name: str, old: Any, new: Any) -> list[tuple[str, str]]:
         for line in list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1))[2:]:
             lines.append((" ", line) if line.startswith("@@") else (line[:1].strip() or " ", line[1:]))
         return lines
-    if isinstance(old, list) and isinstance(new, list):
-        removed = [item for item in old if item not in new]
-        added = [item for item in new if item not in old]
-        if not removed and not added:
-            return [(" ", f"{name}: order {fmt(old)} -> {fmt(new)}")]
-        return [("-", f"{name}: {fmt(i)}") for i in removed] + [("+", f"{name}: {fmt(i)}") for i in added]
     if isinstance(old, dict) and isinstance(new, dict):
         out: list[tuple[str, str]] = []
         for sub in sorted(set(old) | set(new)):
             if old.get(sub) != new.get(sub):
                 out.extend(_field_diff(f"{name}.{sub}", old.get(sub), new.get(sub)))
         return out
-    return [(" ", f"{name}: {fmt(old)} -> {fmt(new)}")]
+    return [(" ", f"{name}: {show(name, old)} -> {show(name, new)}")]
+
+
+def show(name: str, value: Any) -> str:
+    """A field's value for people: schedules as the YAML writes them, unset values marked as the default."""
+    if value is None or value == [] or value == "":
+        empty = "(none)" if value is None else fmt(value)
+        return f"{empty} (default)"
+    if name == "weekly" and _is_rows(value, 3):
+        return weekly_text(value)
+    if name == "dates" and _is_rows(value, 2):
+        return "[" + ", ".join(date_text(start, end) for start, end in value) + "]"
+    return fmt(value)
+
+
+def _is_rows(value: Any, width: int) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(row, list) and len(row) == width and all(isinstance(x, str) for x in row) for row in value
+    )
+
+
+def weekly_text(rows: list[list[str]]) -> str:
+    """Days-of-week rows ([day, start, end]) as the YAML writes them: `{mon-fri: [09:00-12:00], sat: [...]}`."""
+    by_day: dict[str, list[str]] = {}
+    for day, start, end in rows:
+        by_day.setdefault(day, []).append(f"{start}-{end}")
+    runs: list[tuple[list[str], list[str]]] = []
+    for day in _DAYS:
+        ranges = by_day.pop(day, None)
+        if ranges is None:
+            continue
+        last = runs[-1] if runs else None
+        if last and last[1] == ranges and _DAYS.index(last[0][-1]) == _DAYS.index(day) - 1:
+            last[0].append(day)
+        else:
+            runs.append(([day], ranges))
+    parts = [f"{days[0] if len(days) == 1 else days[0] + '-' + days[-1]}: [{', '.join(r)}]" for days, r in runs]
+    parts += [f"{day}: [{', '.join(r)}]" for day, r in by_day.items()]
+    return "{" + ", ".join(parts) + "}"
+
+
+def date_text(start: str, end: str) -> str:
+    """A specific-date range as the YAML writes it: a whole day as `2026-12-25`, else `{from: ..., to: ...}`."""
+    try:
+        a, b = dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
+    except ValueError:
+        return f"{{from: {start}, to: {end}}}"
+    midnight = dt.time(0, 0)
+    if a.time() == midnight and b.time() == midnight and b > a:
+        last = (b - dt.timedelta(days=1)).date()
+        return str(a.date()) if last == a.date() else f"{{from: {a.date()}, to: {last}}}"
+    return f"{{from: {start}, to: {end}}}"
 
 
 def fmt(value: Any) -> str:
+    """A value in YAML's flow style, as a reader would write it."""
     if value is None:
         return "(none)"
     if isinstance(value, bool):
@@ -95,8 +160,10 @@ def fmt(value: Any) -> str:
         return "[" + ", ".join(value) + "]"
     if isinstance(value, list) and all(isinstance(i, list) for i in value):
         return "[" + ", ".join(" ".join(str(x) for x in i) for i in value) + "]"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(fmt(i) for i in value) + "]"
     return str(value)
 
 
