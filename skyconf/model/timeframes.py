@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from skyconf.model.base import Build, Strict, YamlPath
+from skyconf.model.base import Build, Strict, YamlPath, unknown
 from skyconf.model.kinds import Kind, Section, register, register_section
 from skyconf.model.rules import DEFAULT_RULE
 from skyconf.model.tenant import DOMAIN
@@ -151,10 +151,38 @@ class Holidays(Strict):
         excluded = {name.lower() for name in self.exclude}
         out = []
         for day, names in sorted(table.items()):
-            kept = [n for n in names.split("; ") if n.lower() not in excluded]
+            kept = [n for n in names.split("; ") if holiday_base(n).lower() not in excluded]
             if kept:
                 out.append((day, "; ".join(kept)))
         return out
+
+    def names(self, default_years: list[int]) -> set[str]:
+        """The holidays' own names (without an observed-day suffix) in the years expanded."""
+        import holidays as holidays_lib
+
+        table = holidays_lib.country_holidays(
+            self.country, subdiv=self.subdivision, years=self.years or default_years, observed=True
+        )
+        return {holiday_base(n) for names in table.values() for n in names.split("; ")}
+
+
+_OBSERVED = re.compile(r"\s*\([^()]*observed[^()]*\)\s*$", re.IGNORECASE)
+
+
+def holiday_base(name: str) -> str:
+    """'Boxing Day (observed)' -> 'Boxing Day': excluding a holiday excludes its observed day too."""
+    return _OBSERVED.sub("", name)
+
+
+def check_holidays(build: Build, frame: TimeFrame, path: YamlPath) -> None:
+    """Every excluded name is a holiday of that country: a typo would silently keep the day closed."""
+    if frame.holidays is None or not frame.holidays.exclude:
+        return
+    known = frame.holidays.names(build.years)
+    lowered = {n.lower() for n in known}
+    for index, name in enumerate(frame.holidays.exclude):
+        if holiday_base(name).lower() not in lowered:
+            build.fail((*path, "holidays", "exclude", index), unknown("holiday", name, known))
 
 
 class TimeFrame(Strict):
@@ -326,6 +354,7 @@ def _build(build: Build) -> None:
         path: YamlPath = ("time_frames", name)
         check_frame_name(build, name, path)
         check_priority(build, priorities, name, frame, path)
+        check_holidays(build, frame, path)
         build.add(TIME_FRAME, (name,), frame.resolved(build.years), path)
 
 

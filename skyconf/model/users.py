@@ -19,6 +19,7 @@ from skyconf.model.timeframes import (
     TIME_FRAMES,
     TimeFrame,
     check_frame_name,
+    check_holidays,
     check_priority,
     domain_priorities,
 )
@@ -282,6 +283,7 @@ def _user(build: Build, ext: str, user: User) -> None:
         if name in domain_frames:
             build.fail(fpath, f"'{name}' is already a domain time frame; a user's time frame needs its own name")
         check_priority(build, priorities, name, frame, fpath)
+        check_holidays(build, frame, fpath)
         build.add(USER_TIME_FRAME, (ext, name), frame.resolved(build.years), fpath, set(owned))
 
     rules: dict[str, tuple[AnsweringRule, YamlPath]] = {}

@@ -4,12 +4,12 @@ secrets masked. Renderers only format; they never decide anything.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 from dataclasses import dataclass
 from typing import Any
 
 from skyconf.model.kinds import dependency_levels, kind, mask
+from skyconf.model.timeframes import date_yaml, weekly_yaml
 from skyconf.plan import Change, TenantPlan
 from skyconf.resources import Key
 
@@ -56,7 +56,6 @@ def profile_of(change: Change) -> str | None:
 
 # Fields whose value is a time frame's schedule; shown as the YAML writes it.
 _SCHEDULE_FIELDS = {"weekly", "dates"}
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def field_lines(change: Change) -> list[tuple[str, str]]:
@@ -105,9 +104,9 @@ def show(name: str, value: Any) -> str:
         empty = "(none)" if value is None else fmt(value)
         return f"{empty} (default)"
     if name == "weekly" and _is_rows(value, 3):
-        return weekly_text(value)
+        return fmt(weekly_yaml(value))
     if name == "dates" and _is_rows(value, 2):
-        return "[" + ", ".join(date_text(start, end) for start, end in value) + "]"
+        return fmt([date_yaml(start, end) for start, end in value])
     return fmt(value)
 
 
@@ -115,39 +114,6 @@ def _is_rows(value: Any, width: int) -> bool:
     return isinstance(value, list) and all(
         isinstance(row, list) and len(row) == width and all(isinstance(x, str) for x in row) for row in value
     )
-
-
-def weekly_text(rows: list[list[str]]) -> str:
-    """Days-of-week rows ([day, start, end]) as the YAML writes them: `{mon-fri: [09:00-12:00], sat: [...]}`."""
-    by_day: dict[str, list[str]] = {}
-    for day, start, end in rows:
-        by_day.setdefault(day, []).append(f"{start}-{end}")
-    runs: list[tuple[list[str], list[str]]] = []
-    for day in _DAYS:
-        ranges = by_day.pop(day, None)
-        if ranges is None:
-            continue
-        last = runs[-1] if runs else None
-        if last and last[1] == ranges and _DAYS.index(last[0][-1]) == _DAYS.index(day) - 1:
-            last[0].append(day)
-        else:
-            runs.append(([day], ranges))
-    parts = [f"{days[0] if len(days) == 1 else days[0] + '-' + days[-1]}: [{', '.join(r)}]" for days, r in runs]
-    parts += [f"{day}: [{', '.join(r)}]" for day, r in by_day.items()]
-    return "{" + ", ".join(parts) + "}"
-
-
-def date_text(start: str, end: str) -> str:
-    """A specific-date range as the YAML writes it: a whole day as `2026-12-25`, else `{from: ..., to: ...}`."""
-    try:
-        a, b = dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
-    except ValueError:
-        return f"{{from: {start}, to: {end}}}"
-    midnight = dt.time(0, 0)
-    if a.time() == midnight and b.time() == midnight and b > a:
-        last = (b - dt.timedelta(days=1)).date()
-        return str(a.date()) if last == a.date() else f"{{from: {a.date()}, to: {last}}}"
-    return f"{{from: {start}, to: {end}}}"
 
 
 def fmt(value: Any) -> str:
