@@ -244,8 +244,17 @@ def describe(routing: Routing, *, with_frame: bool = True) -> str:
     return f"{frame_label(routing.rule)}: {text}" if with_frame else text
 
 
+def call_path(routing: Routing) -> str:
+    """The one description of a call's path that simulate, timelines and routing windows all print:
+    every hop named (`busy -> 202 (Sam Sales) [default: ...]`), do not disturb said as such."""
+    return describe(routing, with_frame=False)
+
+
 def behaviour(routing: Routing, *, names: bool = True) -> str:
-    """What the caller gets, without frame names or hops (do not disturb -> voicemail = forward to voicemail)."""
+    """What the caller hears, without frame names or hops (do not disturb -> voicemail = forward to voicemail).
+
+    Only for deciding whether a window changed anything; people are shown `call_path`.
+    """
     return _Words(routing.names if names else {}).rule(_heard(routing.steps))
 
 
@@ -591,9 +600,8 @@ def _at(timeline: list[Interval], instant: dt.datetime) -> Interval | None:
 
 
 def _same_change(last: DiffInterval, before: Routing, after: Routing) -> bool:
-    return behaviour(last.before, names=False) == behaviour(before, names=False) and behaviour(
-        last.after, names=False
-    ) == behaviour(after, names=False)
+    """Stretches join only when both sides read the same, so one description holds for the whole stretch."""
+    return call_path(last.before) == call_path(before) and call_path(last.after) == call_path(after)
 
 
 def _add(frames: tuple[str | None, ...], frame: str | None) -> tuple[str | None, ...]:
