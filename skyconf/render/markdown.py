@@ -9,6 +9,7 @@ fence is longer than any run of backticks inside it, so nothing in it can close 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from skyconf.plan import Plan
 from skyconf.render import SYMBOL, change_title, field_lines, groups, summary
@@ -28,7 +29,10 @@ def fence_for(lines: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
-def render_markdown(plan: Plan, title: str = "skyconf plan") -> str:
+def render_markdown(
+    plan: Plan, title: str = "skyconf plan", warnings: Mapping[str, Sequence[object]] | None = None
+) -> str:
+    """The plan; `warnings` (per tenant) are listed under the tenant's summary, never blocking."""
     out = [
         MARKER,
         f"## {escape(title)}",
@@ -45,6 +49,10 @@ def render_markdown(plan: Plan, title: str = "skyconf plan") -> str:
         out.append("")
         out.append(escape(summary(tp).capitalize()) + ".")
         out.append("")
+        for warning in (warnings or {}).get(tp.tenant, ()):
+            out.append(f"- :warning: {escape(str(warning))}")
+        if (warnings or {}).get(tp.tenant):
+            out.append("")
         for violation in tp.violations:
             out.append(f"> [!WARNING]\n> Over the safety limit: {escape(violation)}; apply needs `--force`.")
             out.append("")
