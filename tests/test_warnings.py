@@ -3,6 +3,7 @@ plan, listed in markdown plans, never blocking."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -62,8 +63,14 @@ def test_validate_and_plan_print_warnings_on_stderr_and_succeed(workspace: Path)
     assert result.exit_code == 0
     assert "can never apply" in result.stderr and "can never apply" not in result.stdout
     assert result.stdout.strip() == "example: ok (48 objects)"
+    text = runner.invoke(main, ["plan", "tenants/example"], catch_exceptions=False)
+    assert text.exit_code == 0
+    assert "user 104 has no rule for time frame 'Holiday'" in text.stderr
+    assert "warning" not in text.stdout
+    # Markdown and JSON plans carry the warnings in the document, so stdout stays one document.
     plan = runner.invoke(main, ["plan", "tenants/example", "--format", "markdown"], catch_exceptions=False)
-    assert plan.exit_code == 0
-    assert "user 104 has no rule for time frame 'Holiday'" in plan.stderr
+    assert plan.exit_code == 0 and plan.stderr == ""
+    doc = runner.invoke(main, ["plan", "tenants/example", "--format", "json"], catch_exceptions=False)
+    assert len(json.loads(doc.stdout)["tenants"][0]["warnings"]) == 4
     listed = [line for line in plan.stdout.splitlines() if line.startswith("- :warning: ")]
     assert len(listed) == 4 and "users.yaml:71:3: users.104" in listed[-1]

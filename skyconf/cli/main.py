@@ -96,17 +96,17 @@ def plan(
     routing_window: str | None,
 ) -> None:
     """Show what apply would change on the PBX."""
-    result, routing, warnings = eventloop.run(_plan(list(paths), pbx, out_file, routing_window))
+    result, routing, warnings = eventloop.run(_plan(list(paths), pbx, out_file, routing_window, fmt == "text"))
     _print_plan(result, fmt, routing, warnings)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
 
 
 async def _plan(
-    paths: list[Path], pbx: str | None, out_file: Path | None, routing_window: str | None
+    paths: list[Path], pbx: str | None, out_file: Path | None, routing_window: str | None, warn: bool = True
 ) -> tuple[Plan, dict[str, RoutingChanges], dict[str, list[str]]]:
     desired = load_tenants(paths)
-    warnings = _warnings(desired)
+    warnings = _warnings(desired, warn)
     async with Session(repo_root(paths), pbx) as session:
         with young_collections_only():
             runs = await plan_tenants(session, desired)
@@ -121,12 +121,13 @@ async def _plan(
     return result, routing, warnings
 
 
-def _warnings(desired: list[Desired]) -> dict[str, list[str]]:
-    """Rules and frames that are legal but likely not meant, per tenant, printed on stderr (never blocking)."""
+def _warnings(desired: list[Desired], show: bool = True) -> dict[str, list[str]]:
+    """Rules and frames that are legal but likely not meant, per tenant, printed on stderr (never blocking);
+    markdown and JSON plans carry them in the document instead."""
     from skyconf.routing import tenant_warnings
 
     found = {d.tenant.name: [str(w) for w in tenant_warnings(d.state)] for d in desired}
-    for line in (w for ws in found.values() for w in ws):
+    for line in (w for ws in found.values() for w in ws if show):
         err.print(line, style="yellow", markup=False)
     return found
 
@@ -233,6 +234,7 @@ def _print_plan(
     if fmt == "json":
         doc = plan_document(result)
         for tenant in doc["tenants"]:
+            tenant["warnings"] = (warnings or {}).get(tenant["tenant"], [])
             if tenant["tenant"] in routing:
                 tenant["routing_changes"] = routing[tenant["tenant"]].as_json()
         click.echo(json.dumps(doc, indent=2))
