@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from skyconf.model.kinds import target_kinds
-from skyconf.model.tenant import tenant_model
+from skyconf.model.tenant import TenantBase, tenant_model
 
 SCHEMA_PATH = Path("schemas") / "tenant.schema.json"
 
@@ -43,6 +43,8 @@ def tenant_schema() -> dict[str, Any]:
     # the folder (load.py checks that), not of every file.
     schema.pop("required", None)
     _add_patterns(schema)
+    _describe_sections(schema)
+    _add_examples(schema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://skyconf.dev/schemas/tenant.schema.json",
@@ -68,6 +70,159 @@ def _add_patterns(schema: dict[str, Any]) -> None:
     props["phones"]["propertyNames"] = {"pattern": MAC}
     for section in ("users", "call_queues", "auto_attendants", "conferences"):
         props[section]["propertyNames"] = {"pattern": EXTENSION}
+
+
+def _describe_sections(schema: dict[str, Any]) -> None:
+    """A top-level key without its own description takes the base model's, else the description of
+    what it holds (the `users` section: the User model's)."""
+    for name, prop in schema["properties"].items():
+        if "description" in prop:
+            continue
+        base = TenantBase.model_fields.get(name)
+        ref = _ref_of(prop)
+        held = schema["$defs"].get(ref, {}).get("description") if ref else None
+        text = (base.description if base else None) or held or _SECTION_NOTES.get(name)
+        if text:
+            prop["description"] = text
+
+
+# The one section whose value is no model of its own.
+_SECTION_NOTES = {"phone_settings": "Values every phone template shares (NTP server, language, ...), key -> value."}
+
+
+def _ref_of(prop: dict[str, Any]) -> str | None:
+    for holder in (prop.get("additionalProperties"), prop.get("items"), *prop.get("anyOf", [])):
+        if isinstance(holder, dict) and "$ref" in holder:
+            return str(holder["$ref"]).rsplit("/", 1)[-1]
+    return None
+
+
+def _add_examples(schema: dict[str, Any]) -> None:
+    """An example for every property: its default when it has one, else a value of its own type."""
+    for owner, holder in [("", schema), *schema["$defs"].items()]:
+        for name, prop in holder.get("properties", {}).items():
+            example = EXAMPLES.get(f"{owner}.{name}", EXAMPLES.get(name))
+            if example is None and prop.get("default") not in (None, {}, []):
+                example = prop["default"]
+            if example is not None:
+                prop["examples"] = [example]
+
+
+# Examples by `Model.property` or property name, from tenants/example; else the property's default.
+EXAMPLES: dict[str, Any] = {
+    "Voicemail.email": "attach",
+    "CallerId.name": "Acme Front Desk",
+    "Conference.name": "Sales Bridge",
+    "domain": "acme.example.com",
+    "time_zone": "America/Toronto",
+    "country": "CA",
+    "pbx": "sandbox",
+    "prune": {"users": False, "time_frames": True},
+    "time_frames": {"Open Hours": {"priority": 2, "weekly": {"mon-fri": ["09:00-17:00"]}}},
+    "profiles": {"office": {"ring_timeout": 25}},
+    "users": {"101": {"first_name": "Alice", "last_name": "Chen"}},
+    "contacts": [{"first_name": "Bob", "last_name": "Smith", "company": "Supplier Inc", "work": "+1 905 555 0199"}],
+    "music_on_hold": {"files": [{"file": "moh/welcome.wav"}]},
+    "call_queues": {"400": {"description": "Support", "agents": ["104", "101"]}},
+    "auto_attendants": {"500": {"name": "Main Menu", "menus": {"default": {"1": "voicemail:101"}}}},
+    "conferences": {"300": {"name": "Sales Bridge", "owner": "102"}},
+    "phones": {"00:15:65:aa:bb:cc": {"model": "yealink-t54w", "user": "101"}},
+    "phone_settings": {"ntp_server": "pool.ntp.org"},
+    "first_name": "Alice",
+    "middle_name": "K.",
+    "last_name": "Chen",
+    "email": "alice@acme.example.com",
+    "department": "Front Desk",
+    "site": "Toronto",
+    "scope": "Basic User",
+    "ring_timeout": 25,
+    "profile": "office",
+    "company": "Supplier Inc",
+    "work": "+1 905 555 0199",
+    "cell": "416-555-0177",
+    "home": "+1 514 555 0167",
+    "fax": "+1 416 555 0124",
+    "key": "courier",
+    "voicemail": {"pin": "${env:ALICE_VM_PIN}", "email": "attach"},
+    "directory": {"listed": True, "dial_by_name": True},
+    "caller_id": {"name": "Acme Front Desk", "number": "+1 416 555 0100"},
+    "answering_rules": {"Holiday": {"forward_always": "voicemail:self"}},
+    "pin": "${env:ALICE_VM_PIN}",
+    "cc": ["102"],
+    "greeting": 1,
+    "transcription": "google",
+    "announce_caller_id": True,
+    "announce_date": True,
+    "sort": "oldest_first",
+    "receive_broadcast": True,
+    "listed": True,
+    "dial_by_name": True,
+    "name": "Main Menu",
+    "number": "+1 416 555 0100",
+    "forward_always": "voicemail:self",
+    "forward_active": "user:103",
+    "forward_busy": "handset:101",
+    "forward_no_answer": "voicemail:self",
+    "forward_offline": "+1 (416) 555-0101",
+    "simultaneous_ring": {"ring": ["handset:102"], "delay": 5},
+    "ring": ["+1 416 555 0101", "handset:102"],
+    "delay": 5,
+    "weekly": {"mon-fri": ["09:00-12:00", "13:00-17:00"]},
+    "dates": ["2026-12-24", {"from": "2026-12-31 12:00", "to": "2027-01-02"}],
+    "holidays": {"country": "CA", "subdivision": "ON"},
+    "subdivision": "ON",
+    "years": [2026, 2027],
+    "exclude": ["Civic Holiday"],
+    "priority": 2,
+    "from": "2026-12-24 12:00",
+    "to": "2027-01-02 00:00",
+    "menus": {"default": {"1": "voicemail:101"}},
+    "no_key_press": "voicemail:101",
+    "unassigned_key": "repeat",
+    "*": "hangup",
+    "owner": "102",
+    "leader_pin": "${env:BRIDGE_LEADER_PIN}",
+    "participant_pin": "${env:BRIDGE_PIN}",
+    "max_participants": 10,
+    "quorum": 2,
+    "leader_required": True,
+    "announce_participants": True,
+    "request_name": True,
+    "description": "Support",
+    "dispatch": "linear_hunt",
+    "agent_timeout": 20,
+    "max_wait_minutes": 10,
+    "agents": ["104", "101"],
+    "file": "moh/welcome.wav",
+    "tts": "Thank you for holding.",
+    "voice": "en-US-Wavenet-C",
+    "language": "en-US",
+    "randomized": False,
+    "files": [{"file": "moh/welcome.wav"}],
+    "comfort_repeat_seconds": 45,
+    "model": "yealink-t54w",
+    "user": "101",
+    "lines": ["104"],
+    "template": "yealink.cfg.j2",
+    "blf": ["102", "103"],
+    "speed_dial": [{"target": "contact:courier"}],
+    "overrides": {"account.1.enable": 1},
+    "label": "Courier",
+    "target": "user:102",
+    "always": True,
+    "enabled": True,
+    "do_not_disturb": True,
+    "call_screening": True,
+    "ring_extension": True,
+    "include_extension": True,
+    "all_user_phones": True,
+    "answer_confirmation": True,
+    "safety": {"max_delete_share": 0.25},
+    "max_delete_share": 0.25,
+    "max_update_share": 0.5,
+    "min_objects": 4,
+    **{str(d): "queue:400" for d in range(10)},
+}
 
 
 def schema_text() -> str:

@@ -101,8 +101,12 @@ def _dates_schema(schema: dict[str, Any]) -> None:
 
 
 class DateRange(Strict):
+    """A range of dates or date-times."""
+
     from_: str = Field(alias="from")
+    """First day or moment, "YYYY-MM-DD" or "YYYY-MM-DD HH:MM"."""
     to: str
+    """Last moment (a date alone includes that whole day), "YYYY-MM-DD" or "YYYY-MM-DD HH:MM"."""
 
     @field_validator("from_", "to", mode="before")
     @classmethod
@@ -124,11 +128,13 @@ class Holidays(Strict):
     """Public holidays from the `holidays` package, with the observed days it reports."""
 
     country: str
+    """ISO country code, e.g. CA."""
     subdivision: str | None = None
-    # Years to expand; by default the current and the next year (a yearly drift check picks up new years).
+    """Province or state code, e.g. "ON"."""
     years: list[int] | None = None
-    # Holiday names to leave out, e.g. ["Civic Holiday"].
+    """Years to expand; by default the current and the next year (a yearly drift check picks up new years)."""
     exclude: list[str] = []
+    """Holiday names to leave out, e.g. ["Civic Holiday"]."""
 
     @model_validator(mode="after")
     def _known(self) -> Holidays:
@@ -189,11 +195,15 @@ class TimeFrame(Strict):
     """When a rule applies. Lower `priority` wins when several frames are active at once."""
 
     priority: int = Field(ge=0, le=98)
+    """Unique, 0-98: lower wins when several frames are active."""
     always: bool = False
+    """Always active (cannot be combined with the others)."""
     weekly: dict[DaySpec, list[TimeRange]] = {}
-    # Whole days ("2026-12-24") or {from, to} ranges of dates or date-times.
+    """Day or day range -> HH:MM-HH:MM ranges, e.g. mon-fri: [09:00-17:00]; 24:00 ends the day."""
     dates: list[DateRange] = Field([], json_schema_extra=_dates_schema)
+    """Whole days ("2026-12-24") or {from, to} ranges of dates or date-times."""
     holidays: Holidays | None = None
+    """Public holidays of a country (and subdivision), observed days included."""
 
     @field_validator("weekly", mode="before")
     @classmethod
