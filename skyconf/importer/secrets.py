@@ -11,6 +11,7 @@ from typing import Any
 
 from skyconf.importer.files import Existing
 from skyconf.model.kinds import KINDS, SECTIONS
+from skyconf.model.users import UNMANAGED
 from skyconf.resources import Key, Resource
 
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
@@ -54,6 +55,8 @@ class Secrets:
     def ref(self, kind_name: str, key: Key, name: str, value: str) -> str:
         place, suffix = _place(kind_name, name)
         old = self.existing.get(*place(key))
+        if old == UNMANAGED:  # the folder leaves this PIN to the PBX: keep saying so
+            return UNMANAGED
         if isinstance(old, str) and (m := _ENV_REF.search(old)):
             self.values[m.group(1)] = value
             return old

@@ -24,6 +24,9 @@ from skyconf.model.timeframes import (
     domain_priorities,
 )
 
+# A PIN the YAML leaves to the PBX: never compared, shown or written.
+UNMANAGED = "unmanaged"
+
 Scope = Literal[
     "Basic User",
     "Simple User",
@@ -42,7 +45,8 @@ class Voicemail(Strict):
     enabled: bool = True
     """The user has a voicemail box (default true when `voicemail` is written)."""
     pin: str | None = None
-    """A secret: write it as ${env:NAME}. Digits only, 4 to 10 of them."""
+    """A secret: write it as ${env:NAME} (4 to 10 digits), or `unmanaged` to leave the PIN on the PBX
+    as it is (plans never show or change it, and import keeps the word)."""
     email: Literal["none", "link", "attach"] | None = None
     """What the user gets by email when a message arrives: nothing, a notification, or the audio attached."""
     cc: list[str] | None = None
@@ -73,8 +77,8 @@ class Voicemail(Strict):
         # Never echo the value: it is a secret.
         if isinstance(value, int) and not isinstance(value, bool):
             raise ValueError("write the PIN in quotes: YAML reads unquoted digits as a number and drops leading zeros")
-        if isinstance(value, str) and not (value.isdigit() and 4 <= len(value) <= 10):
-            raise ValueError("a PIN is 4 to 10 digits")
+        if isinstance(value, str) and value != UNMANAGED and not (value.isdigit() and 4 <= len(value) <= 10):
+            raise ValueError(f"a PIN is 4 to 10 digits, or '{UNMANAGED}' to leave it as the PBX has it")
         return value
 
 
@@ -286,7 +290,7 @@ def _user(build: Build, ext: str, user: User) -> None:
     if user.voicemail:
         vm = user.voicemail
         fields["voicemail_enabled"] = vm.enabled
-        if vm.pin is not None:
+        if vm.pin is not None and vm.pin != UNMANAGED:
             fields["voicemail_pin"] = vm.pin
         if vm.email is not None:
             fields["voicemail_email"] = vm.email
