@@ -75,7 +75,8 @@ async def import_tenant(
     profile = pbx or folder_pbx or SANDBOX
     live = await session.provider(profile).read_domain(domain, country, folder)
     built = Builder(live, domain, folder_pbx or profile, country, folder, existing).build()
-    written, unchanged = write_folder(folder, existing, built.data, built.full_users, country, today)
+    header = f"Imported by `skyconf import` from PBX profile {profile}, domain {domain}, on {today.isoformat()}."
+    written, unchanged = write_folder(folder, existing, built.data, built.full_users, country, today, header)
     remaining = remaining_changes(folder, live, built.secrets, built.audio, today)
     return ImportReport(
         folder,

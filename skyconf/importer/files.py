@@ -280,10 +280,17 @@ def _flow(value: dict[str, Any] | list[Any], path: tuple[Any, ...], in_list: boo
 
 
 def write_folder(
-    folder: Path, existing: Existing, data: dict[str, Any], full_users: dict[str, Any], country: str, today: dt.date
+    folder: Path,
+    existing: Existing,
+    data: dict[str, Any],
+    full_users: dict[str, Any],
+    country: str,
+    today: dt.date,
+    header: str = "",
 ) -> tuple[list[Path], list[Path]]:
     """Write the sections into the folder's files, updated in place where they exist; `full_users` are the
-    users with every value (see the module docstring). Returns (written, unchanged) files."""
+    users with every value (see the module docstring). A new file starts with the `header` comment
+    (where it came from); an existing file keeps its own. Returns (written, unchanged) files."""
     roots: dict[Path, CommentedMap | None] = dict(existing.roots)
     owner: dict[str, Path] = {}
     for path, root in roots.items():
@@ -307,6 +314,8 @@ def write_folder(
             root = roots.get(path)
             if root is None:
                 root = roots[path] = CommentedMap()
+                if header:
+                    root.yaml_set_start_comment(header)
             root[key] = build_node(new, (key,))
     written: list[Path] = []
     unchanged: list[Path] = []
