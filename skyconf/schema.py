@@ -44,6 +44,7 @@ def tenant_schema() -> dict[str, Any]:
     schema.pop("required", None)
     _add_patterns(schema)
     _describe_sections(schema)
+    _one_line_descriptions(schema)
     _add_examples(schema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -88,6 +89,18 @@ def _describe_sections(schema: dict[str, Any]) -> None:
 
 # The one section whose value is no model of its own.
 _SECTION_NOTES = {"phone_settings": "Values every phone template shares (NTP server, language, ...), key -> value."}
+
+
+def _one_line_descriptions(node: Any) -> None:
+    """Docstrings wrapped in the source read as one line in editors."""
+    if isinstance(node, dict):
+        if isinstance(node.get("description"), str):
+            node["description"] = " ".join(node["description"].split())
+        for value in node.values():
+            _one_line_descriptions(value)
+    elif isinstance(node, list):
+        for value in node:
+            _one_line_descriptions(value)
 
 
 def _ref_of(prop: dict[str, Any]) -> str | None:
