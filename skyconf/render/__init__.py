@@ -5,10 +5,12 @@ secrets masked. Renderers only format; they never decide anything.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from skyconf.model.kinds import dependency_levels, kind, mask
+from skyconf.model.rules import AnsweringRule, rule_fields
 from skyconf.model.timeframes import date_yaml, weekly_yaml
 from skyconf.plan import Change, TenantPlan
 from skyconf.resources import Key
@@ -74,7 +76,7 @@ def field_lines(change: Change) -> list[tuple[str, str]]:
                 lines.append((sign, f"{name}:"))
                 lines.extend((sign, f"    {line}") for line in value.splitlines())
             else:
-                lines.append((sign, f"{name}: {show(name, value)}"))
+                lines.append((sign, f"{name}: {show(name, value, defaults(change.kind).get(name, _UNSET))}"))
         return lines
     out: list[tuple[str, str]] = []
     for name in change.changed:
@@ -98,11 +100,31 @@ def _field_diff(name: str, old: Any, new: Any) -> list[tuple[str, str]]:
     return [(" ", f"{name}: {show(name, old)} -> {show(name, new)}")]
 
 
-def show(name: str, value: Any) -> str:
-    """A field's value for people: schedules as the YAML writes them, unset values marked as the default."""
+_UNSET = object()
+
+
+@functools.cache
+def defaults(kind_name: str) -> dict[str, Any]:
+    """What a kind's fields are when the YAML says nothing, for kinds whose every field is managed
+    (a rule written `{}` and a frame's empty parts); other kinds only carry fields the YAML wrote."""
+    if kind_name == "answer_rule":
+        return rule_fields(AnsweringRule(), "0", "US") or {}
+    if kind_name in ("time_frame", "user_time_frame"):
+        return {"always": False, "weekly": [], "dates": []}
+    return {}
+
+
+def show(name: str, value: Any, default: Any = _UNSET) -> str:
+    """A field's value for people: schedules as the YAML writes them; a value the object has when the
+    YAML says nothing (`default`, else an unset or empty one) marked as the default."""
+    if value == default or (default is _UNSET and (value is None or value == [] or value == "")):
+        return f"{_plain_value(name, value)} (default)"
+    return _plain_value(name, value)
+
+
+def _plain_value(name: str, value: Any) -> str:
     if value is None or value == [] or value == "":
-        empty = "(none)" if value is None else fmt(value)
-        return f"{empty} (default)"
+        return "(none)" if value is None else fmt(value)
     if name == "weekly" and _is_rows(value, 3):
         return fmt(weekly_yaml(value))
     if name == "dates" and _is_rows(value, 2):
