@@ -55,3 +55,20 @@ def test_the_title_names_the_contact_escaped() -> None:
     seen = outside_code(render_markdown(hostile_plan()))
     (title,) = [line for line in seen if line.startswith("**")]
     assert "&lt;img" in title and "&amp;" in title and "&lt;!-- skyconf-plan --&gt;" in title
+
+
+def test_routing_tables_escape_names() -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from skyconf.render.timeline_text import render_routing_diff_markdown
+    from skyconf.routing import DiffInterval, End, Routing
+
+    names = {"101": "<img src=x onerror=alert(1)> <!-- skyconf-plan -->"}
+    before = Routing("101", "default", (End("voicemail", "101"),), names)
+    after = Routing("101", "Holiday", (End("number", "+14165550199"),), names)
+    start = dt.datetime(2026, 12, 22, 14, tzinfo=dt.UTC)
+    diff = DiffInterval(start, start + dt.timedelta(hours=1), before, after, ("default",), ("Holiday",))
+    markdown = render_routing_diff_markdown({"101": [diff]}, ZoneInfo("America/Toronto"))
+    assert "<" not in markdown and ">" not in markdown.replace("-&gt;", "")
+    assert "&lt;img src=x onerror=alert(1)&gt; &lt;!-- skyconf-plan --&gt;" in markdown

@@ -98,7 +98,8 @@ def _side(routing: Routing, frames: Sequence[str | None]) -> str:
 
 
 def _cell(text: str) -> str:
-    """Text safe inside a markdown table cell (no column breaks, no emphasis)."""
+    """Text safe inside a markdown table cell (no column breaks, no emphasis, no HTML: names are untrusted)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for char in "\\|*_`":
         text = text.replace(char, "\\" + char)
     return text
