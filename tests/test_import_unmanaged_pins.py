@@ -41,3 +41,12 @@ def test_a_pin_that_is_neither_digits_nor_unmanaged_is_refused(workspace: Path) 
     result = run("validate", "tenants/example")
     assert result.exit_code == 1
     assert "users.101.voicemail.pin: a PIN is 4 to 10 digits, or 'unmanaged'" in result.output
+
+
+def test_import_can_leave_every_voicemail_pin_unmanaged(workspace: Path) -> None:
+    assert run("apply", "tenants/example", "--auto-approve").exit_code == 0
+    result = skyconf_import("--domain", "acme.example.com", "-o", "tenants/imported", "--unmanaged-pins")
+    assert result.exit_code == 0, result.output
+    users = (workspace / "tenants" / "imported" / "users.yaml").read_text()
+    assert users.count("pin: unmanaged") == 2 and "VM_PIN" not in users
+    assert not [v for v in variables(result.output) if v.endswith("VM_PIN")], "only the conference PINs are asked for"

@@ -42,6 +42,8 @@ def _place(kind_name: str, name: str) -> Place:
 class Secrets:
     prefix: str
     existing: Existing
+    # Write voicemail PINs the folder does not name yet as `pin: unmanaged` (left to the PBX).
+    unmanaged_pins: bool = False
     values: dict[str, str] = field(default_factory=dict)
 
     def masked(self, resource: Resource) -> dict[str, Any]:
@@ -56,6 +58,8 @@ class Secrets:
         place, suffix = _place(kind_name, name)
         old = self.existing.get(*place(key))
         if old == UNMANAGED:  # the folder leaves this PIN to the PBX: keep saying so
+            return UNMANAGED
+        if self.unmanaged_pins and (kind_name, name) == ("user", "voicemail_pin") and not isinstance(old, str):
             return UNMANAGED
         if isinstance(old, str) and (m := _ENV_REF.search(old)):
             self.values[m.group(1)] = value
