@@ -56,10 +56,6 @@ def profile_of(change: Change) -> str | None:
     return parts[1] if len(parts) > 2 and parts[0] == "profiles" else None
 
 
-# Fields whose value is a time frame's schedule; shown as the YAML writes it.
-_SCHEDULE_FIELDS = {"weekly", "dates"}
-
-
 def field_lines(change: Change) -> list[tuple[str, str]]:
     """(sign, text) lines describing the fields of a change; sign is '+', '-' or ' '.
 
