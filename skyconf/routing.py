@@ -248,8 +248,17 @@ def describe(routing: Routing, *, with_frame: bool = True) -> str:
     return f"{frame_label(routing.rule)}: {text}" if with_frame else text
 
 
+def call_path(routing: Routing) -> str:
+    """The one description of a call's path that simulate, timelines and routing windows all print:
+    every hop named (`busy -> 202 (Sam Sales) [default: ...]`), do not disturb said as such."""
+    return describe(routing, with_frame=False)
+
+
 def behaviour(routing: Routing, *, names: bool = True) -> str:
-    """What the caller gets, without frame names or hops (do not disturb -> voicemail = forward to voicemail)."""
+    """What the caller hears, without frame names or hops (do not disturb -> voicemail = forward to voicemail).
+
+    Only for deciding whether a window changed anything; people are shown `call_path`.
+    """
     return _Words(routing.names if names else {}).rule(_heard(routing.steps))
 
 
@@ -595,9 +604,8 @@ def _at(timeline: list[Interval], instant: dt.datetime) -> Interval | None:
 
 
 def _same_change(last: DiffInterval, before: Routing, after: Routing) -> bool:
-    return behaviour(last.before, names=False) == behaviour(before, names=False) and behaviour(
-        last.after, names=False
-    ) == behaviour(after, names=False)
+    """Stretches join only when both sides read the same, so one description holds for the whole stretch."""
+    return call_path(last.before) == call_path(before) and call_path(last.after) == call_path(after)
 
 
 def _add(frames: tuple[str | None, ...], frame: str | None) -> tuple[str | None, ...]:
@@ -674,3 +682,78 @@ def _join(parts: list[str]) -> str:
     if len(parts) < 2:
         return parts[0] if parts else "nothing"
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# --- warnings: rules and frames that do not mean what they seem to ------------------------------
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    """Something legal that probably is not what the author meant; printed, never blocking."""
+
+    source: str  # `file:line:col: path`, or the object's name when it has no position
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: warning: {self.message}"
+
+
+def tenant_warnings(state: State) -> list[PlanWarning]:
+    """Rules that can never apply, users missing a rule most users have, frames no rule uses."""
+    out: list[PlanWarning] = []
+    seen: set[str] = set()
+
+    def warn(resource: Resource | None, fallback: str, message: str) -> None:
+        where = str(resource.source) if resource is not None and resource.source else fallback
+        if where not in seen:  # a profile's rule is reported once, not once per user
+            seen.add(where)
+            out.append(PlanWarning(where, message))
+
+    pbx = _Pbx(state)
+    users = sorted((r.key[0] for r in state.of_kind("user")), key=lambda e: (len(e), e))
+    for ext in users:
+        blocker: str | None = None
+        for name in pbx.order(ext):
+            rule = state.get("answer_rule", (ext, name))
+            if rule is None or rule.fields.get("enabled") is False:
+                continue
+            if blocker is not None and _written(rule):
+                path = rule.source.path if rule.source else ""
+                whose = f"profile {path.split('.')[1]}'s" if path.startswith("profiles.") else f"user {ext}'s"
+                warn(
+                    rule,
+                    f"user {ext}: rule {name}",
+                    f"{whose} rule '{frame_label(name)}' can never apply (for user {ext}): time frame "
+                    f"'{blocker}' is always active and comes first",
+                )
+            frame = pbx.frame(ext, name) if name != DEFAULT_RULE else None
+            if blocker is None and frame is not None and frame.always:
+                blocker = name
+    domain_frames = state.of_kind("time_frame")
+    used = {r.key[1] for r in state.of_kind("answer_rule")}
+    for attendant in state.of_kind("auto_attendant"):
+        used |= set(attendant.fields.get("menus") or {})
+    for frame_resource in domain_frames:
+        name = frame_resource.key[0]
+        having = [ext for ext in users if state.get("answer_rule", (ext, name)) is not None]
+        if name not in used:
+            warn(frame_resource, f"time frame {name}", f"time frame '{name}' has no rule: no user or menu uses it")
+        elif len(having) * 2 > len(users):
+            for ext in users:
+                if ext not in having:
+                    warn(
+                        state.get("user", (ext,)),
+                        f"user {ext}",
+                        f"user {ext} has no rule for time frame '{name}', which {len(having)} of "
+                        f"{len(users)} users have",
+                    )
+    for frame_resource in state.of_kind("user_time_frame"):
+        ext, name = frame_resource.key
+        if state.get("answer_rule", (ext, name)) is None:
+            warn(frame_resource, f"user {ext}: time frame {name}", f"user {ext}'s time frame '{name}' has no rule")
+    return out
+
+
+def _written(rule: Resource) -> bool:
+    """A rule the YAML states (not the ring-the-extension default skyconf adds for a user without one)."""
+    return rule.source is None or ".answering_rules." in f"{rule.source.path}."

@@ -10,7 +10,7 @@ from skyconf.errors import SkyconfError
 from skyconf.model.timeframes import parse_local
 from skyconf.pipeline import TenantRun
 from skyconf.render.timeline_text import render_routing_diff_markdown, render_routing_diff_text
-from skyconf.routing import DiffInterval, behaviour, local_instant, routing_diff
+from skyconf.routing import DiffInterval, call_path, local_instant, routing_diff
 
 
 @dataclass
@@ -30,8 +30,8 @@ class RoutingChanges:
                 "user": ext,
                 "start": d.start.isoformat(),
                 "end": d.end.isoformat(),
-                "before": behaviour(d.before),
-                "after": behaviour(d.after),
+                "before": call_path(d.before),
+                "after": call_path(d.after),
             }
             for ext, diffs in self.by_user.items()
             for d in diffs

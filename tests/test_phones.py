@@ -230,9 +230,9 @@ async def test_a_portal_edit_of_a_phone_is_drift_and_apply_restores_it(workspace
         runs = await plan_tenants(session, desired)
         (change,) = runs[0].plan.changes
         assert (change.kind, change.changed) == ("phone", ("lines", "config"))
+        assert field_lines(change)[0] == (" ", "lines: [103] -> [] (default)")
         signed = [line for line in field_lines(change) if line[0] != " "]
         assert signed == [
-            ("-", "lines: 103"),
             ("-", "linekey.2.label = Bobby"),
             ("+", "linekey.2.label = Bob Martin"),
         ]

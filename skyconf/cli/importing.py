@@ -25,7 +25,10 @@ from skyconf.pipeline import Session, repo_root
     help="The tenant folder to write, e.g. tenants/acme; an existing one is updated in place.",
 )
 @click.option("--country", help="Region for phone numbers and the tenant's `country:` (default: the folder's, or US).")
-def import_(pbx: str | None, domain: str | None, folder: Path, country: str | None) -> None:
+@click.option(
+    "--unmanaged-pins", is_flag=True, help="Write voicemail PINs as `pin: unmanaged`: left to the PBX, never planned."
+)
+def import_(pbx: str | None, domain: str | None, folder: Path, country: str | None, unmanaged_pins: bool) -> None:
     """Write a tenant folder from what the PBX has, for every kind skyconf manages.
 
     The result reads like hand-written YAML: one file per section, shared answering rules pulled
@@ -37,16 +40,18 @@ def import_(pbx: str | None, domain: str | None, folder: Path, country: str | No
 
     @friendly_errors
     def run() -> None:
-        report = eventloop.run(_import(pbx, domain, folder, country))
+        report = eventloop.run(_import(pbx, domain, folder, country, unmanaged_pins))
         for line in report_lines(report):
             out.print(line, markup=False, emoji=False)
 
     run()
 
 
-async def _import(pbx: str | None, domain: str | None, folder: Path, country: str | None) -> ImportReport:
+async def _import(
+    pbx: str | None, domain: str | None, folder: Path, country: str | None, unmanaged_pins: bool = False
+) -> ImportReport:
     async with Session(repo_root([folder.parent])) as session:
-        return await import_tenant(session, pbx, domain, folder, country)
+        return await import_tenant(session, pbx, domain, folder, country, unmanaged_pins=unmanaged_pins)
 
 
 def report_lines(report: ImportReport) -> list[str]:

@@ -33,6 +33,7 @@ from skyconf.render.markdown import render_markdown
 from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
 from skyconf.repo import find_root
+from skyconf.resolve import Desired
 from skyconf.saved import read_saved
 from skyconf.schema import SCHEMA_PATH, schema_text
 
@@ -72,6 +73,7 @@ def main(verbose: bool) -> None:
 def validate(paths: list[Path], no_secrets: bool) -> None:
     """Check tenant folders offline: YAML, schema, references, secrets. PATH is a tenant or tenants/."""
     desired = load_tenants(list(paths), secrets=not no_secrets)
+    _warnings(desired)
     for d in desired:
         out.print(f"{d.tenant.name}: ok ({len(d.state)} objects)", markup=False)
 
@@ -97,16 +99,17 @@ def plan(
     routing_window: str | None,
 ) -> None:
     """Show what apply would change on the PBX."""
-    result, routing = eventloop.run(_plan(list(paths), pbx, out_file, routing_window))
-    _print_plan(result, fmt, routing)
+    result, routing, warnings = eventloop.run(_plan(list(paths), pbx, out_file, routing_window, fmt == "text"))
+    _print_plan(result, fmt, routing, warnings)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
 
 
 async def _plan(
-    paths: list[Path], pbx: str | None, out_file: Path | None, routing_window: str | None
-) -> tuple[Plan, dict[str, RoutingChanges]]:
+    paths: list[Path], pbx: str | None, out_file: Path | None, routing_window: str | None, warn: bool = True
+) -> tuple[Plan, dict[str, RoutingChanges], dict[str, list[str]]]:
     desired = load_tenants(paths)
+    warnings = _warnings(desired, warn)
     async with Session(repo_root(paths), pbx) as session:
         with young_collections_only():
             runs = await plan_tenants(session, desired)
@@ -118,7 +121,18 @@ async def _plan(
         from skyconf.routing_window import routing_changes
 
         routing = {r.plan.tenant: routing_changes(r, routing_window) for r in runs}
-    return result, routing
+    return result, routing, warnings
+
+
+def _warnings(desired: list[Desired], show: bool = True) -> dict[str, list[str]]:
+    """Rules and frames that are legal but likely not meant, per tenant, printed on stderr (never blocking);
+    markdown and JSON plans carry them in the document instead."""
+    from skyconf.routing import tenant_warnings
+
+    found = {d.tenant.name: [str(w) for w in tenant_warnings(d.state)] for d in desired}
+    for line in (w for ws in found.values() for w in ws if show):
+        err.print(line, style="yellow", markup=False)
+    return found
 
 
 @main.command()
@@ -213,16 +227,22 @@ def sandbox() -> None:
     """The built-in sandbox PBX: the same API as a real one, served locally."""
 
 
-def _print_plan(result: Plan, fmt: str, routing: dict[str, RoutingChanges] | None = None) -> None:
+def _print_plan(
+    result: Plan,
+    fmt: str,
+    routing: dict[str, RoutingChanges] | None = None,
+    warnings: dict[str, list[str]] | None = None,
+) -> None:
     routing = routing or {}
     if fmt == "json":
         doc = plan_document(result)
         for tenant in doc["tenants"]:
+            tenant["warnings"] = (warnings or {}).get(tenant["tenant"], [])
             if tenant["tenant"] in routing:
                 tenant["routing_changes"] = routing[tenant["tenant"]].as_json()
         click.echo(json.dumps(doc, indent=2))
     elif fmt == "markdown":
-        click.echo(render_markdown(result), nl=False)
+        click.echo(render_markdown(result, warnings=warnings), nl=False)
         for tenant, changes in routing.items():
             click.echo(f"\n### {tenant}: call routing\n\n{changes.markdown()}", nl=False)
     else:

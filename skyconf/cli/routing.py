@@ -102,6 +102,7 @@ def _write_html(
         title=f"Who rings when · {desired.tenant.tenant.domain}",
         source=source,
         user_zones=zones,
+        departments={r.key[0]: str(r.fields.get("department") or "") for r in desired.state.of_kind("user")},
     )
     try:
         file.write_text(page, encoding="utf-8")

@@ -50,10 +50,12 @@ async def import_tenant(
     folder: Path,
     country: str | None,
     today: dt.date | None = None,
+    unmanaged_pins: bool = False,
 ) -> ImportReport:
     """Read the domain from the PBX and write (or update) the tenant folder; see the module docstring.
 
-    `pbx`, `domain` and `country` default to what an existing folder says (else sandbox, -, US).
+    `pbx`, `domain` and `country` default to what an existing folder says (else sandbox, -, US);
+    `unmanaged_pins` writes voicemail PINs the folder does not name yet as `pin: unmanaged`.
     """
     today = today or dt.date.today()
     existing = Existing.read(folder)
@@ -74,8 +76,9 @@ async def import_tenant(
     folder_pbx = existing.get("pbx") if isinstance(existing.get("pbx"), str) else None
     profile = pbx or folder_pbx or SANDBOX
     live = await session.provider(profile).read_domain(domain, country, folder)
-    built = Builder(live, domain, folder_pbx or profile, country, folder, existing).build()
-    written, unchanged = write_folder(folder, existing, built.data, built.full_users, country, today)
+    built = Builder(live, domain, folder_pbx or profile, country, folder, existing, unmanaged_pins).build()
+    header = f"Imported by `skyconf import` from PBX profile {profile}, domain {domain}, on {today.isoformat()}."
+    written, unchanged = write_folder(folder, existing, built.data, built.full_users, country, today, header)
     remaining = remaining_changes(folder, live, built.secrets, built.audio, today)
     return ImportReport(
         folder,

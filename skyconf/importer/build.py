@@ -91,7 +91,16 @@ class Built:
 
 
 class Builder:
-    def __init__(self, live: State, domain: str, pbx: str, country: str, folder: Path, existing: Existing) -> None:
+    def __init__(
+        self,
+        live: State,
+        domain: str,
+        pbx: str,
+        country: str,
+        folder: Path,
+        existing: Existing,
+        unmanaged_pins: bool = False,
+    ) -> None:
         self.live = live
         self.domain = domain
         self.pbx = pbx
@@ -100,7 +109,7 @@ class Builder:
         self.existing = existing
         self.notes: list[str] = []
         prefix = re.sub(r"[^A-Za-z0-9]+", "_", folder.resolve().name).strip("_") or "TENANT"
-        self.secrets = Secrets(prefix.upper(), existing)
+        self.secrets = Secrets(prefix.upper(), existing, unmanaged_pins)
         self.users = [r.key[0] for r in live.of_kind(USER.name) if r.key[0].isdigit()]
         # Target prefix -> the extensions imported that it may name (filled as sections are exported).
         self.imported: dict[str, set[str]] = {}

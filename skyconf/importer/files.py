@@ -32,7 +32,6 @@ from skyconf.load import TENANT_SUFFIXES, read_document
 from skyconf.model.contacts import contact_identity
 from skyconf.model.kinds import SECTIONS
 from skyconf.model.phone_catalog import find_model
-from skyconf.model.phones import normalize_mac
 from skyconf.model.rules import AnsweringRule, rule_fields
 from skyconf.model.targets import TargetError, parse_number
 from skyconf.model.timeframes import TimeFrame
@@ -122,7 +121,7 @@ class _Merge:
         return build_node(new, path)
 
     def _map(self, node: CommentedMap, new: dict[str, Any], full: dict[str, Any], path: tuple[Any, ...]) -> None:
-        norm = _key_normalizer(path)
+        norm = _key_normalizer(path, self.country)
         new_keys = {norm(k): k for k in new}
         full_keys = {norm(k): k for k in full}
         present: set[str] = set()
@@ -209,17 +208,20 @@ class _Merge:
         return False
 
 
-def _key_normalizer(path: tuple[Any, ...]) -> Callable[[str], str]:
-    if path == ("phones",):
+def _key_normalizer(path: tuple[Any, ...], country: str) -> Callable[[str], str]:
+    """The one spelling of a key, for sections whose keys have several (see Section.canonical_key)."""
+    section = SECTIONS.get(str(path[0])) if len(path) == 1 else None
+    canonical = section.canonical_key if section else None
+    if canonical is None:
+        return str
 
-        def mac(key: str) -> str:
-            try:
-                return normalize_mac(key)
-            except ValueError:
-                return key
+    def norm(key: str) -> str:
+        try:
+            return canonical(key, country)
+        except ValueError:
+            return key
 
-        return mac
-    return str
+    return norm
 
 
 def _list_identity(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], str] | None:
@@ -280,10 +282,17 @@ def _flow(value: dict[str, Any] | list[Any], path: tuple[Any, ...], in_list: boo
 
 
 def write_folder(
-    folder: Path, existing: Existing, data: dict[str, Any], full_users: dict[str, Any], country: str, today: dt.date
+    folder: Path,
+    existing: Existing,
+    data: dict[str, Any],
+    full_users: dict[str, Any],
+    country: str,
+    today: dt.date,
+    header: str = "",
 ) -> tuple[list[Path], list[Path]]:
     """Write the sections into the folder's files, updated in place where they exist; `full_users` are the
-    users with every value (see the module docstring). Returns (written, unchanged) files."""
+    users with every value (see the module docstring). A new file starts with the `header` comment
+    (where it came from); an existing file keeps its own. Returns (written, unchanged) files."""
     roots: dict[Path, CommentedMap | None] = dict(existing.roots)
     owner: dict[str, Path] = {}
     for path, root in roots.items():
@@ -307,6 +316,8 @@ def write_folder(
             root = roots.get(path)
             if root is None:
                 root = roots[path] = CommentedMap()
+                if header:
+                    root.yaml_set_start_comment(header)
             root[key] = build_node(new, (key,))
     written: list[Path] = []
     unchanged: list[Path] = []

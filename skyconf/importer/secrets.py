@@ -12,7 +12,7 @@ from typing import Any
 from skyconf.importer.files import Existing
 from skyconf.model.conferences import CONFERENCE
 from skyconf.model.kinds import KINDS, SECTIONS
-from skyconf.model.users import USER
+from skyconf.model.users import UNMANAGED, USER
 from skyconf.resources import Key, Resource
 
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
@@ -46,6 +46,8 @@ def _place(kind_name: str, name: str) -> Place:
 class Secrets:
     prefix: str
     existing: Existing
+    # Write voicemail PINs the folder does not name yet as `pin: unmanaged` (left to the PBX).
+    unmanaged_pins: bool = False
     values: dict[str, str] = field(default_factory=dict)
 
     def masked(self, resource: Resource) -> dict[str, Any]:
@@ -59,6 +61,10 @@ class Secrets:
     def ref(self, kind_name: str, key: Key, name: str, value: str) -> str:
         place, suffix = _place(kind_name, name)
         old = self.existing.get(*place(key))
+        if old == UNMANAGED:  # the folder leaves this PIN to the PBX: keep saying so
+            return UNMANAGED
+        if self.unmanaged_pins and (kind_name, name) == ("user", "voicemail_pin") and not isinstance(old, str):
+            return UNMANAGED
         if isinstance(old, str) and (m := _ENV_REF.search(old)):
             self.values[m.group(1)] = value
             return old

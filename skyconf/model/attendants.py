@@ -31,21 +31,34 @@ def menu_targets() -> tuple[str, ...]:
 
 
 class Menu(Strict):
+    """One menu: what each key does, and what happens when the caller presses nothing or a key without an option."""
+
     key_1: str | None = Field(None, alias="1")
+    """What pressing 1 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_2: str | None = Field(None, alias="2")
+    """What pressing 2 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_3: str | None = Field(None, alias="3")
+    """What pressing 3 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_4: str | None = Field(None, alias="4")
+    """What pressing 4 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_5: str | None = Field(None, alias="5")
+    """What pressing 5 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_6: str | None = Field(None, alias="6")
+    """What pressing 6 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_7: str | None = Field(None, alias="7")
+    """What pressing 7 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_8: str | None = Field(None, alias="8")
+    """What pressing 8 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_9: str | None = Field(None, alias="9")
+    """What pressing 9 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_0: str | None = Field(None, alias="0")
+    """What pressing 0 does: a forward target (`user:101`, `queue:400`, a number) or `repeat` / `hangup`."""
     key_star: str | None = Field(None, alias="*")
-    # When the caller presses nothing: repeat, hangup, or a target one of the options uses.
+    """What pressing * does: a forward target or `repeat` / `hangup`."""
     no_key_press: str | None = None
-    # When the caller presses a key without an option: repeat, hangup, or an option's target.
+    """When the caller presses nothing: repeat, hangup, or a target one of the options uses."""
     unassigned_key: str | None = None
+    """When the caller presses a key without an option: repeat, hangup, or an option's target."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -69,9 +82,12 @@ class Menu(Strict):
 
 
 class AutoAttendant(Strict):
+    """Auto attendants (phone menus), keyed by extension; one menu per time frame, `default` for the rest."""
+
     name: str = Field(min_length=1)
-    # Time frame name (or `default`) -> menu.
+    """The attendant's name, shown in the portal."""
     menus: dict[str, Menu] = Field(min_length=1)
+    """Time frame name (or `default`) -> menu."""
 
 
 AUTO_ATTENDANT = register(

@@ -55,7 +55,8 @@ class Strict(BaseModel):
     every text in it (values, list items, mapping keys) is checked by `text_problem`: names and labels
     (fields named *name, label, title) to NAME_LIMIT, the rest to TEXT_LIMIT."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # A field's description is the docstring under it: one source for the schema, editors and the README.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_attribute_docstrings=True)
     # Fields whose text may span lines (tabs and line breaks allowed).
     multiline_fields: ClassVar[frozenset[str]] = frozenset()
 

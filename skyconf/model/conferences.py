@@ -19,21 +19,26 @@ PIN_FIELDS = ("leader_pin", "participant_pin")
 
 
 class Conference(Strict):
+    """Conference bridges, keyed by extension."""
+
     name: str = Field(min_length=1)
-    # The user (extension) who owns the bridge.
+    """The bridge's name, shown in the portal."""
     owner: str | None = None
-    # Secrets, digits only (3-12).
+    """The user (extension) who owns the bridge."""
     leader_pin: str | None = None
+    """The leader's PIN: a secret written as ${env:NAME}, digits only (3-12)."""
     participant_pin: str | None = None
+    """The participants' PIN: a secret written as ${env:NAME}, digits only (3-12)."""
     max_participants: int | None = Field(None, ge=2, le=1000)
-    # Participants needed before the conference starts.
+    """Most participants at once (2-1000)."""
     quorum: int | None = Field(None, ge=1, le=1000)
-    # Participants wait until a leader (with the leader PIN) joins.
+    """Participants needed before the conference starts."""
     leader_required: bool | None = None
-    # Announce how many participants are in the conference to each one joining.
+    """Participants wait until a leader (with the leader PIN) joins."""
     announce_participants: bool | None = None
-    # Ask callers to record their name before joining.
+    """Announce how many participants are in the conference to each one joining."""
     request_name: bool | None = None
+    """Ask callers to record their name before joining."""
 
     @field_validator("owner", mode="before")
     @classmethod

@@ -33,18 +33,28 @@ _STORED_KEY = re.compile(r"(?:^|\s)#([A-Za-z0-9._-]{1,40})$")
 
 
 class Contact(Strict):
-    # Optional explicit identity (letters, digits, . _ -); use it when names repeat or will change.
+    """Contacts of the shared company directory; a contact is named by `key`, else by its names and company."""
+
     key: str | None = Field(None, pattern=KEY_PATTERN)
+    """Optional explicit identity (letters, digits, . _ -); use it when names repeat or will change."""
     first_name: str | None = None
+    """Given name."""
     middle_name: str | None = None
+    """Middle name."""
     last_name: str | None = None
+    """Family name."""
     company: str | None = None
+    """Company the contact works for."""
     email: EmailStr | None = None
-    # Phone numbers in any common spelling; stored in E.164.
+    """Email address."""
     work: str | None = None
+    """Phone numbers in any common spelling; stored in E.164."""
     cell: str | None = None
+    """Mobile number, in any common spelling (stored in E.164)."""
     home: str | None = None
+    """Home number, in any common spelling (stored in E.164)."""
     fax: str | None = None
+    """Fax number, in any common spelling (stored in E.164)."""
 
     @field_validator(*NUMBER_FIELDS, mode="before")
     @classmethod

@@ -82,8 +82,12 @@ class Section(Generic[T]):
     extension_kind: Kind | None = None
     extension_word: str = ""
     targets: tuple[str, ...] = ()
-    # A one-line description for the schema and editors.
+    # When the section's keys have several spellings (MACs, phone numbers): key, country -> the one
+    # spelling, so import matches a file's keys with the PBX's.
+    canonical_key: Callable[[str, str], str] | None = None
+    # A one-line description for the schema and editors, and an example value of the section.
     description: str = ""
+    example: Any = None
 
     def of(self, tenant: Any) -> T:
         """This section's value in a loaded tenant."""

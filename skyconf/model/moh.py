@@ -26,13 +26,16 @@ _SHORT_TEXT = 48
 
 
 class MohEntry(Strict):
-    # A WAV file, relative to the tenant folder (e.g. moh/welcome.wav).
+    """One entry of a music-on-hold playlist: a WAV file or text the PBX speaks."""
+
     file: str | None = None
-    # Or text the PBX speaks.
+    """A WAV file, relative to the tenant folder (e.g. moh/welcome.wav)."""
     tts: str | None = Field(None, min_length=1, max_length=2000)
-    # Text-to-speech voice and language (the PBX's defaults: en-US-Wavenet-C, en-US).
+    """Or text the PBX speaks."""
     voice: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Text-to-speech voice (the PBX's default: en-US-Wavenet-C)."""
     language: str | None = Field(None, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    """Text-to-speech language tag, e.g. en-US."""
 
     @model_validator(mode="after")
     def _one_source(self) -> MohEntry:
@@ -44,14 +47,19 @@ class MohEntry(Strict):
 
 
 class MusicOnHold(Strict):
-    # Play the files in random order (then `files` order does not matter and is not enforced).
+    """Music on hold of the domain: files and spoken text, in order or randomized."""
+
     randomized: bool | None = None
+    """Play the files in random order (then `files` order does not matter and is not enforced)."""
     files: list[MohEntry] = []
+    """What callers hear, in order: WAV files and text the PBX speaks."""
 
 
 class UserMusicOnHold(MusicOnHold):
-    # Seconds between comfort messages while a caller holds (0-3600; 0 = none).
+    """The user's own music on hold (replaces the domain's for calls this user holds)."""
+
     comfort_repeat_seconds: int | None = Field(None, ge=0, le=3600)
+    """Seconds between comfort messages while a caller holds (0-3600; 0 = none)."""
 
 
 def tts_key(text: str) -> str:

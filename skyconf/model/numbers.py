@@ -20,13 +20,19 @@ from skyconf.model.tenant import DOMAIN
 
 
 class PhoneNumber(Strict):
-    to: str = Field(description="Where calls to this number go: a forward target such as auto_attendant:500.")
+    to: str = Field(
+        description="Where calls to this number go: a forward target such as auto_attendant:500.",
+        examples=["auto_attendant:500"],
+    )
     enabled: bool = Field(True, description="false keeps the number but stops routing calls to it.")
-    description: str | None = Field(None, description="A note shown in the portal's number list.")
+    description: str | None = Field(
+        None, description="A note shown in the portal's number list.", examples=["Main line"]
+    )
     caller_name_prefix: str | None = Field(
         None,
         max_length=20,
         description="Put before the caller's name on the phones that ring (e.g. 'Sales-'; end spaces are trimmed).",
+        examples=["Sales-"],
     )
 
     @field_validator("to", mode="before")
@@ -108,6 +114,8 @@ PHONE_NUMBERS: Section[dict[str, PhoneNumber]] = register_section(
         build=_build,
         order=70,
         export=_export,
+        canonical_key=parse_number,
         description="Inbound numbers (DIDs) and where each one sends its calls.",
+        example={"+1 416 555 0100": {"to": "auto_attendant:500", "description": "Main line"}},
     )
 )

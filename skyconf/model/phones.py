@@ -49,11 +49,13 @@ Scalar = str | int | float | bool
 
 
 class SpeedDial(Strict):
-    # Text on the key; defaults to the user's or contact's name, or the number.
+    """A speed-dial key."""
+
     label: str | None = Field(None, min_length=1, max_length=40)
-    # A user's extension ("102" or "user:102"), a contact of the shared directory ("contact:KEY" or
-    # "contact:First Last") or an external number.
+    """Text on the key; defaults to the user's or contact's name, or the number."""
     target: str
+    """A user's extension ("102" or "user:102"), a contact of the shared directory ("contact:KEY" or
+    "contact:First Last") or an external number."""
 
     @field_validator("target", mode="before")
     @classmethod
@@ -62,19 +64,22 @@ class SpeedDial(Strict):
 
 
 class Phone(Strict):
-    # Brand and model, e.g. yealink-t54w, polycom-vvx450, grandstream-grp2614 (any spelling).
+    """Desk phones, keyed by MAC address; their configuration is rendered from a template."""
+
     model: str
-    # The owning user's extension: line 1 registers as this user.
+    """Brand and model, e.g. yealink-t54w, polycom-vvx450, grandstream-grp2614 (any spelling)."""
     user: str
-    # Further users' extensions, one line (SIP account) each after line 1.
+    """The owning user's extension: line 1 registers as this user."""
     lines: list[str] = []
-    # A file under the repository's templates/ folder; defaults to the model family's template.
+    """Further users' extensions, one line (SIP account) each after line 1."""
     template: str | None = None
-    # Busy-lamp keys, each watching a user (by extension); labelled with that user's name.
+    """A file under the repository's templates/ folder; defaults to the model family's template."""
     blf: list[str] = []
+    """Busy-lamp keys, each watching a user (by extension); labelled with that user's name."""
     speed_dial: list[SpeedDial] = []
-    # Free key/value pairs merged into the rendered configuration (replacing the same key).
+    """Speed-dial keys, after the BLF keys."""
     overrides: dict[str, Scalar] = {}
+    """Free key/value pairs merged into the rendered configuration (replacing the same key)."""
 
     @field_validator("user", mode="before")
     @classmethod
@@ -409,7 +414,15 @@ def _build(build: Build) -> None:
 
 # Desk phones by MAC address (see templates/ for their configuration).
 PHONES: Section[dict[str, Phone]] = register_section(
-    Section("phones", dict[str, Phone], dict, "phones.yaml", build=_build, order=60)
+    Section(
+        "phones",
+        dict[str, Phone],
+        dict,
+        "phones.yaml",
+        build=_build,
+        order=60,
+        canonical_key=lambda key, _country: normalize_mac(key),
+    )
 )
 # Values every phone template can read as settings.NAME (phonebook_url, ntp_server, ldap_url...).
 PHONE_SETTINGS: Section[dict[str, Scalar]] = register_section(

@@ -14,15 +14,18 @@ Dispatch = Literal["round_robin", "tiered_round_robin", "ring_all", "linear_casc
 
 
 class CallQueue(Strict):
+    """Call queues, keyed by extension: how callers are handed to agents."""
+
     description: str | None = None
-    # How callers are handed to agents.
+    """The queue's name, shown in the portal."""
     dispatch: Dispatch | None = None
-    # Seconds an agent's phone rings before the next agent is tried.
+    """How callers are handed to agents."""
     agent_timeout: int | None = Field(None, ge=1, le=3600)
-    # Minutes a caller may wait in the queue (0 = no limit).
+    """Seconds an agent's phone rings before the next agent is tried."""
     max_wait_minutes: int | None = Field(None, ge=0, le=1440)
-    # Agents, by user extension; the order is the dispatch order (linear hunt / cascade).
+    """Minutes a caller may wait in the queue (0 = no limit)."""
     agents: list[str] | None = None
+    """Agents, by user extension; the order is the dispatch order (linear hunt / cascade)."""
 
     @field_validator("agents", mode="before")
     @classmethod

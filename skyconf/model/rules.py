@@ -26,10 +26,15 @@ class SimultaneousRing(Strict):
     """Ring these handsets and numbers together with (or instead of) the user's extension."""
 
     ring: list[str] = []
+    """Handsets (`handset:102`) and external numbers to ring."""
     include_extension: bool = True
+    """Ring the user's own extension too."""
     all_user_phones: bool = False
+    """Ring every phone of the user."""
     answer_confirmation: bool = False
+    """External numbers press a key to accept the call."""
     delay: int = Field(0, ge=0, le=300)
+    """Seconds before the listed entries start ringing (0-300)."""
 
     @field_validator("ring", mode="before")
     @classmethod
@@ -44,17 +49,28 @@ class SimultaneousRing(Strict):
 
 
 class AnsweringRule(Strict):
+    """What happens to a call while the rule's time frame is active."""
+
     enabled: bool = True
+    """false keeps the rule but skips it."""
     do_not_disturb: bool = False
+    """Reject ringing: callers go to voicemail (or hear busy without one)."""
     call_screening: bool = False
-    # Just ring the user's extension: the PBX's behaviour when nothing else is set; stated for readers.
+    """Ask callers for their name before ringing."""
     ring_extension: bool = False
+    """Just ring the user's extension: the PBX's behaviour when nothing else is set; stated for readers."""
     forward_always: str | None = None
+    """Send every call to this target."""
     forward_active: str | None = None
+    """Target when the user is already on a call."""
     forward_busy: str | None = None
+    """Target when the phone answers busy."""
     forward_no_answer: str | None = None
+    """Target after ring_timeout seconds."""
     forward_offline: str | None = None
+    """Target when no phone is registered."""
     simultaneous_ring: SimultaneousRing | None = None
+    """Ring handsets and numbers together with the extension."""
 
     @field_validator(*FORWARD_OPTIONS, mode="before")
     @classmethod

@@ -21,26 +21,27 @@ DOMAIN = register(Kind("domain", "domain settings", ("domain",), singleton=True)
 class Safety(Strict):
     """Plans that would change too much at once are refused unless `--force` is given."""
 
-    # Largest share of a kind's existing live objects one plan may delete (0.0-1.0).
     max_delete_share: float = Field(0.25, ge=0, le=1)
-    # Largest share of a kind's existing live objects one plan may update.
+    """Largest share of a kind's existing live objects one plan may delete (0.0-1.0)."""
     max_update_share: float = Field(0.5, ge=0, le=1)
-    # Kinds with fewer live objects than this are exempt (deleting 1 of 3 time frames is normal).
+    """Largest share of a kind's existing live objects one plan may update."""
     min_objects: int = Field(4, ge=0)
+    """Kinds with fewer live objects than this are exempt (deleting 1 of 3 time frames is normal)."""
 
 
 class TenantBase(Strict):
-    # The PBX domain this folder owns.
     domain: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=64)
-    # Connection profile: "sandbox" (built in) or a name from skyconf.yaml.
+    """The PBX domain this folder owns."""
     pbx: str = "sandbox"
-    # Default region for phone numbers (ISO 3166 alpha-2).
+    """Connection profile: "sandbox" (built in) or a name from skyconf.yaml."""
     country: str = Field("US", pattern=r"^[A-Z]{2}$")
-    # IANA time zone the domain's time frames are evaluated in.
+    """Default region for phone numbers (ISO 3166 alpha-2)."""
     time_zone: str
-    # Per section: delete live objects the YAML does not mention (true) or leave them alone (false).
+    """IANA time zone the domain's time frames are evaluated in."""
     prune: dict[str, bool] = {}
+    """Per section: delete live objects the YAML does not mention (true) or leave them alone (false)."""
     safety: Safety = Safety()
+    """How much of a kind one plan may change before apply needs --force."""
 
     def section(self, name: str) -> Any:
         return getattr(self, name)
@@ -55,7 +56,14 @@ def tenant_model() -> type[TenantBase]:
 def _model(_generation: int) -> type[TenantBase]:
     keys: Any = Literal.__getitem__(tuple(sorted(prune_keys())))
     fields: dict[str, Any] = {
-        s.name: (s.annotation, Field(default_factory=s.default, description=s.description or None))
+        s.name: (
+            s.annotation,
+            Field(
+                default_factory=s.default,
+                description=s.description or None,
+                examples=[s.example] if s.example is not None else None,
+            ),
+        )
         for s in sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
     }
     fields["prune"] = (dict[keys, bool], Field(default_factory=dict))

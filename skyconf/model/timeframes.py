@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from skyconf.model.base import Build, Strict, YamlPath
+from skyconf.model.base import Build, Strict, YamlPath, unknown
 from skyconf.model.kinds import Kind, Section, register, register_section
 from skyconf.model.rules import DEFAULT_RULE
 from skyconf.model.tenant import DOMAIN
@@ -101,8 +101,12 @@ def _dates_schema(schema: dict[str, Any]) -> None:
 
 
 class DateRange(Strict):
+    """A range of dates or date-times."""
+
     from_: str = Field(alias="from")
+    """First day or moment, "YYYY-MM-DD" or "YYYY-MM-DD HH:MM"."""
     to: str
+    """Last moment (a date alone includes that whole day), "YYYY-MM-DD" or "YYYY-MM-DD HH:MM"."""
 
     @field_validator("from_", "to", mode="before")
     @classmethod
@@ -124,11 +128,13 @@ class Holidays(Strict):
     """Public holidays from the `holidays` package, with the observed days it reports."""
 
     country: str
+    """ISO country code, e.g. CA."""
     subdivision: str | None = None
-    # Years to expand; by default the current and the next year (a yearly drift check picks up new years).
+    """Province or state code, e.g. "ON"."""
     years: list[int] | None = None
-    # Holiday names to leave out, e.g. ["Civic Holiday"].
+    """Years to expand; by default the current and the next year (a yearly drift check picks up new years)."""
     exclude: list[str] = []
+    """Holiday names to leave out, e.g. ["Civic Holiday"]."""
 
     @model_validator(mode="after")
     def _known(self) -> Holidays:
@@ -151,21 +157,53 @@ class Holidays(Strict):
         excluded = {name.lower() for name in self.exclude}
         out = []
         for day, names in sorted(table.items()):
-            kept = [n for n in names.split("; ") if n.lower() not in excluded]
+            kept = [n for n in names.split("; ") if holiday_base(n).lower() not in excluded]
             if kept:
                 out.append((day, "; ".join(kept)))
         return out
+
+    def names(self, default_years: list[int]) -> set[str]:
+        """The holidays' own names (without an observed-day suffix) in the years expanded."""
+        import holidays as holidays_lib
+
+        table = holidays_lib.country_holidays(
+            self.country, subdiv=self.subdivision, years=self.years or default_years, observed=True
+        )
+        return {holiday_base(n) for names in table.values() for n in names.split("; ")}
+
+
+_OBSERVED = re.compile(r"\s*\([^()]*observed[^()]*\)\s*$", re.IGNORECASE)
+
+
+def holiday_base(name: str) -> str:
+    """'Boxing Day (observed)' -> 'Boxing Day': excluding a holiday excludes its observed day too."""
+    return _OBSERVED.sub("", name)
+
+
+def check_holidays(build: Build, frame: TimeFrame, path: YamlPath) -> None:
+    """Every excluded name is a holiday of that country: a typo would silently keep the day closed."""
+    if frame.holidays is None or not frame.holidays.exclude:
+        return
+    known = frame.holidays.names(build.years)
+    lowered = {n.lower() for n in known}
+    for index, name in enumerate(frame.holidays.exclude):
+        if holiday_base(name).lower() not in lowered:
+            build.fail((*path, "holidays", "exclude", index), unknown("holiday", name, known))
 
 
 class TimeFrame(Strict):
     """When a rule applies. Lower `priority` wins when several frames are active at once."""
 
     priority: int = Field(ge=0, le=98)
+    """Unique, 0-98: lower wins when several frames are active."""
     always: bool = False
+    """Always active (cannot be combined with the others)."""
     weekly: dict[DaySpec, list[TimeRange]] = {}
-    # Whole days ("2026-12-24") or {from, to} ranges of dates or date-times.
+    """Day or day range -> HH:MM-HH:MM ranges, e.g. mon-fri: [09:00-17:00]; 24:00 ends the day."""
     dates: list[DateRange] = Field([], json_schema_extra=_dates_schema)
+    """Whole days ("2026-12-24") or {from, to} ranges of dates or date-times."""
     holidays: Holidays | None = None
+    """Public holidays of a country (and subdivision), observed days included."""
 
     @field_validator("weekly", mode="before")
     @classmethod
@@ -326,6 +364,7 @@ def _build(build: Build) -> None:
         path: YamlPath = ("time_frames", name)
         check_frame_name(build, name, path)
         check_priority(build, priorities, name, frame, path)
+        check_holidays(build, frame, path)
         build.add(TIME_FRAME, (name,), frame.resolved(build.years), path)
 
 

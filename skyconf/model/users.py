@@ -24,9 +24,13 @@ from skyconf.model.timeframes import (
     TIME_FRAMES,
     TimeFrame,
     check_frame_name,
+    check_holidays,
     check_priority,
     domain_priorities,
 )
+
+# A PIN the YAML leaves to the PBX: never compared, shown or written.
+UNMANAGED = "unmanaged"
 
 Scope = Literal[
     "Basic User",
@@ -41,24 +45,29 @@ Scope = Literal[
 
 
 class Voicemail(Strict):
+    """The user's voicemail box."""
+
     enabled: bool = True
-    # A secret: write it as ${env:NAME}. Digits only, 4 to 10 of them.
+    """The user has a voicemail box (default true when `voicemail` is written)."""
     pin: str | None = None
-    # What the user gets by email when a message arrives: nothing, a notification, or the audio attached.
+    """A secret: write it as ${env:NAME} (4 to 10 digits), or `unmanaged` to leave the PIN on the PBX
+    as it is (plans never show or change it, and import keeps the word)."""
     email: Literal["none", "link", "attach"] | None = None
-    # Users (extensions) who also get each new message of this box.
+    """What the user gets by email when a message arrives: nothing, a notification, or the audio attached."""
     cc: list[str] | None = None
-    # Which recorded greeting plays (0 = the system's "... is not available").
+    """Users (extensions) who also get each new message of this box."""
     greeting: int | None = Field(None, ge=0, le=99)
-    # Transcribe new messages with this service, or none.
+    """Which recorded greeting plays (0 = the system's "... is not available")."""
     transcription: Literal["none", "deepgram", "google", "mutare", "voicebase"] | None = None
-    # Before playing a message, announce the caller's number / when it was received.
+    """Transcribe new messages with this service, or none."""
     announce_caller_id: bool | None = None
+    """Before playing a message, announce the caller's number / when it was received."""
     announce_date: bool | None = None
-    # Play messages newest or oldest first.
+    """Before playing a message, say when it was received."""
     sort: Literal["newest_first", "oldest_first"] | None = None
-    # Receive broadcast messages sent to the whole domain.
+    """Play messages newest or oldest first."""
     receive_broadcast: bool | None = None
+    """Receive broadcast messages sent to the whole domain."""
 
     @field_validator("cc", mode="before")
     @classmethod
@@ -73,23 +82,27 @@ class Voicemail(Strict):
         # Never echo the value: it is a secret.
         if isinstance(value, int) and not isinstance(value, bool):
             raise ValueError("write the PIN in quotes: YAML reads unquoted digits as a number and drops leading zeros")
-        if isinstance(value, str) and not (value.isdigit() and 4 <= len(value) <= 10):
-            raise ValueError("a PIN is 4 to 10 digits")
+        if isinstance(value, str) and value != UNMANAGED and not (value.isdigit() and 4 <= len(value) <= 10):
+            raise ValueError(f"a PIN is 4 to 10 digits, or '{UNMANAGED}' to leave it as the PBX has it")
         return value
 
 
 class Directory(Strict):
-    # Listed in the company directory.
+    """How the user appears in the company directory."""
+
     listed: bool | None = None
-    # Reachable by dial-by-name (the directory announces the name).
+    """Listed in the company directory."""
     dial_by_name: bool | None = None
+    """Reachable by dial-by-name (the directory announces the name)."""
 
 
 class CallerId(Strict):
-    # Name shown on outbound calls outside the domain.
+    """What outside callees see."""
+
     name: str | None = Field(None, max_length=40)
-    # Number shown on outbound calls (any common spelling; stored in E.164).
+    """Name shown on outbound calls outside the domain."""
     number: str | None = None
+    """Number shown on outbound calls (any common spelling; stored in E.164)."""
 
     @field_validator("number", mode="before")
     @classmethod
@@ -101,30 +114,46 @@ class Profile(Strict):
     """A reusable set of answering rules (and ring timeout) that users name with `profile:`."""
 
     ring_timeout: int | None = Field(None, ge=0, le=3600)
+    """Seconds to ring before forward_no_answer applies (users inherit it)."""
     answering_rules: dict[str, AnsweringRule] = {}
+    """Rules keyed by time frame name or default."""
 
 
 class User(Strict):
+    """A user of the domain, keyed by extension (quote it: "101"): directory data, voicemail, rules."""
+
     first_name: str = Field(min_length=1)
+    """Given name (required)."""
     last_name: str = Field(min_length=1)
+    """Family name (required)."""
     email: EmailStr | None = None
+    """The user's email address (voicemail notifications go here)."""
     department: str | None = None
+    """Department, for the directory and the timeline's filter."""
     site: str | None = None
+    """Site or office."""
     time_zone: str | None = None
+    """The user's own IANA time zone; their time frames are evaluated in it."""
     scope: Scope | None = None
-    # Seconds to ring before forward_no_answer applies.
+    """The portal role (Basic User, Office Manager, ...)."""
     ring_timeout: int | None = Field(None, ge=0, le=3600)
+    """Seconds to ring before forward_no_answer applies."""
     voicemail: Voicemail | None = None
+    """The voicemail box: enabled, PIN, notifications, greeting, transcription."""
     directory: Directory | None = None
+    """Company directory listing and dial-by-name."""
     caller_id: CallerId | None = None
+    """What outside callees see: name and number."""
     profile: str | None = None
+    """A profile whose answering rules and ring timeout the user inherits."""
     time_frames: dict[str, TimeFrame] = {}
-    # Merged over the profile's rules, per time frame; `null` removes a rule the profile gives.
+    """The user's own time frames (a name may not repeat a domain frame's)."""
     answering_rules: dict[str, AnsweringRule | None] = {}
-    # The user's own contacts (see the shared `contacts:`).
+    """Merged over the profile's rules, per time frame; `null` removes a rule the profile gives."""
     contacts: list[Contact] = []
-    # The user's own music on hold (replaces the domain's for calls this user holds).
+    """The user's own contacts (see the shared `contacts:`)."""
     music_on_hold: UserMusicOnHold | None = None
+    """The user's own music on hold (replaces the domain's for calls this user holds)."""
 
 
 VOICEMAIL_SETTINGS = {
@@ -266,7 +295,7 @@ def _user(build: Build, ext: str, user: User) -> None:
     if user.voicemail:
         vm = user.voicemail
         fields["voicemail_enabled"] = vm.enabled
-        if vm.pin is not None:
+        if vm.pin is not None and vm.pin != UNMANAGED:
             fields["voicemail_pin"] = vm.pin
         if vm.email is not None:
             fields["voicemail_email"] = vm.email
@@ -287,6 +316,7 @@ def _user(build: Build, ext: str, user: User) -> None:
         if name in domain_frames:
             build.fail(fpath, f"'{name}' is already a domain time frame; a user's time frame needs its own name")
         check_priority(build, priorities, name, frame, fpath)
+        check_holidays(build, frame, fpath)
         build.add(USER_TIME_FRAME, (ext, name), frame.resolved(build.years), fpath, set(owned))
 
     rules: dict[str, tuple[AnsweringRule, YamlPath]] = {}

@@ -1,12 +1,21 @@
 """Call-routing timelines as one self-contained HTML page: a bar per interval on a time axis, per user.
 
 Python decides everything (positions in %, colours, labels, ticks); the inline script only lays the
-bars out from the embedded JSON and adds the hover card, so the page needs no network and no library.
+bars out from the embedded JSON and adds the hover card and the filter, so the page needs no network
+and no library. Each frame's colour comes from a hash of its name, so a frame keeps its colour across
+pages and tenants, and is dark enough for its label to read at 4.5:1 or better (WCAG AA). Bars are
+reachable with the keyboard (Tab, arrow keys, Escape) and named for screen readers; each user's table
+says the same in text. `#filter=Sales` in the address pre-fills the filter.
+
+Why this module is long: most of it is the page itself (its CSS and script as Python strings), kept
+beside the code that fills them so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
+import colorsys
 import datetime as dt
+import hashlib
 import html
 import json
 import math
@@ -18,9 +27,9 @@ from skyconf.model.rules import DEFAULT_RULE
 from skyconf.render.timeline_text import moment_label, span_label, user_title
 from skyconf.routing import Interval, describe, frame_label, local_instant
 
-# Colours for frames in order of first appearance (white text reads on all of them).
-PALETTE = ("#4f46e5", "#0d9488", "#b45309", "#e11d48", "#7c3aed", "#0284c7", "#4d7c0f", "#c2410c", "#c026d3")
-DEFAULT_COLOR, NO_RULE_COLOR = "#64748b", "#cbd5e1"
+DEFAULT_COLOR, NO_RULE_COLOR = "#475569", "#cbd5e1"
+LIGHT_TEXT, DARK_TEXT = "#ffffff", "#1f2937"
+MIN_CONTRAST = 4.5
 _HOUR = dt.timedelta(hours=1)
 
 
@@ -33,8 +42,10 @@ def render_timeline_html(
     title: str,
     source: str,
     user_zones: Mapping[str, zoneinfo.ZoneInfo] | None = None,
+    departments: Mapping[str, str] | None = None,
 ) -> str:
-    """The page for [start, end); `source` says where the state came from (YAML or live PBX)."""
+    """The page for [start, end); `source` says where the state came from (YAML or live PBX);
+    `departments` (by extension) let the filter find users by department."""
     colors = _colors(timelines)
     data = {
         "title": title,
@@ -43,7 +54,10 @@ def render_timeline_html(
         "shade": _weekends(start, end, zone),
         "legend": [{"frame": name, "color": color} for name, color in colors.items()],
         "users": [
-            _user(ext, timeline, colors, zone, start, end, (user_zones or {}).get(ext))
+            {
+                **_user(ext, timeline, colors, zone, start, end, (user_zones or {}).get(ext)),
+                "department": (departments or {}).get(ext, ""),
+            }
             for ext, timeline in timelines.items()
         ],
     }
@@ -73,7 +87,7 @@ def _user(
                 "w": _pct(i.end - i.start, total),
                 "frame": frame_label(i.frame),
                 "color": colors[frame_label(i.frame)],
-                "dark": i.frame is None,
+                "ink": text_color(colors[frame_label(i.frame)]),
                 "when": span_label(i.start, i.end, zone),
                 "what": describe(i.routing, with_frame=False).replace(" -> ", " → "),
             }
@@ -83,20 +97,51 @@ def _user(
 
 
 def _colors(timelines: Mapping[str, Sequence[Interval]]) -> dict[str, str]:
+    """Frame label -> colour, in order of first appearance (the legend's order)."""
     colors: dict[str, str] = {}
     for timeline in timelines.values():
         for i in timeline:
             label = frame_label(i.frame)
-            if label in colors:
-                continue
-            if i.frame == DEFAULT_RULE:
-                colors[label] = DEFAULT_COLOR
-            elif i.frame is None:
-                colors[label] = NO_RULE_COLOR
-            else:
-                named = sum(1 for c in colors.values() if c not in (DEFAULT_COLOR, NO_RULE_COLOR))
-                colors[label] = PALETTE[named % len(PALETTE)]
+            if label not in colors:
+                colors[label] = (
+                    DEFAULT_COLOR
+                    if i.frame == DEFAULT_RULE
+                    else NO_RULE_COLOR
+                    if i.frame is None
+                    else frame_color(label)
+                )
     return colors
+
+
+def frame_color(name: str) -> str:
+    """A colour of the frame's own: the hue from a hash of its name, darkened until white reads on it."""
+    digest = hashlib.sha256(name.encode()).digest()
+    hue = int.from_bytes(digest[:2], "big") / 65536
+    saturation = 0.55 + digest[2] / 255 * 0.25
+    lightness = 0.46
+    while True:
+        r, g, b = colorsys.hls_to_rgb(hue, lightness, saturation)
+        color = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+        if contrast(color, LIGHT_TEXT) >= MIN_CONTRAST or lightness <= 0.2:
+            return color
+        lightness -= 0.02
+
+
+def text_color(background: str) -> str:
+    """White on dark colours, dark ink on light ones: whichever reads better."""
+    return LIGHT_TEXT if contrast(background, LIGHT_TEXT) >= contrast(background, DARK_TEXT) else DARK_TEXT
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _luminance(color: str) -> float:
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 def _ticks(start: dt.datetime, end: dt.datetime, zone: zoneinfo.ZoneInfo) -> list[dict[str, Any]]:
@@ -149,10 +194,16 @@ _PAGE = """<!doctype html>
 <main>
 <header><h1 id="title">__TITLE__</h1><p id="subtitle"></p></header>
 <noscript><p>This page draws its timeline with JavaScript; please enable it.</p></noscript>
+<div class="filter">
+<label for="filter">Filter by user or department</label>
+<input id="filter" type="search" autocomplete="off" placeholder="e.g. 101, Alice, Sales">
+<span id="shown" role="status" aria-live="polite"></span>
+</div>
 <div id="timeline"></div>
-<footer>Made by <code>skyconf timeline</code>. Hover a bar for the details; each card lists its intervals.</footer>
+<footer>Made by <code>skyconf timeline</code>. Hover or focus a bar (Tab, then the arrow keys) for the
+details; Escape hides them. Each card lists its intervals.</footer>
 </main>
-<div id="tip" role="tooltip"></div>
+<div id="tip" role="tooltip" aria-hidden="true"></div>
 <script type="application/json" id="timeline-data">__DATA__</script>
 <script>__JS__</script>
 </body>
@@ -160,7 +211,7 @@ _PAGE = """<!doctype html>
 """
 
 _CSS = """
-:root { --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #f3f4f6; --card: #ffffff; }
+:root { --ink: #1f2937; --muted: #4b5563; --line: #e5e7eb; --bg: #f3f4f6; --card: #ffffff; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--ink);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -169,24 +220,32 @@ h1 { font-size: 22px; font-weight: 650; margin: 0 0 2px; letter-spacing: -0.01em
 #subtitle { margin: 0; color: var(--muted); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 16px 0 18px; }
 .chip { display: inline-flex; align-items: center; gap: 7px; color: #374151; }
+.filter { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; margin: 14px 0 0; }
+.filter label { font-weight: 600; }
+.filter input { font: inherit; padding: 5px 9px; border: 1px solid #6b7280; border-radius: 6px; min-width: 0;
+  width: 16em; max-width: 100%; color: var(--ink); background: #fff; }
+.filter input:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 1px; }
+#shown { color: var(--muted); font-size: 12px; }
 .swatch { width: 14px; height: 14px; border-radius: 4px; }
 .user { background: var(--card); border-radius: 12px; padding: 14px 18px 10px; margin-bottom: 14px;
   box-shadow: 0 1px 2px rgba(0, 0, 0, .06), 0 2px 10px rgba(0, 0, 0, .04); }
-.user h2 { font-size: 15px; font-weight: 600; margin: 0 0 10px; display: flex; align-items: baseline; gap: 8px; }
+.user h2 { font-size: 15px; font-weight: 600; margin: 0 0 10px; display: flex; flex-wrap: wrap;
+  align-items: baseline; gap: 4px 8px; }
 .ext { font: 600 12px/1 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #eef2ff;
   color: #3730a3; padding: 4px 7px; border-radius: 6px; }
 .note { color: var(--muted); font-weight: 400; font-size: 12px; }
-.track { position: relative; height: 48px; border-radius: 8px; background: #f8fafc; overflow: hidden; }
+.track { position: relative; height: 48px; border-radius: 8px; background: #f8fafc; overflow: hidden;
+  margin: 0; padding: 0; list-style: none; }
 .shade { position: absolute; top: 0; bottom: 0; background: rgba(15, 23, 42, .045); }
 .grid { position: absolute; top: 0; bottom: 0; width: 1px; background: rgba(15, 23, 42, .10); }
 .interval { position: absolute; top: 5px; bottom: 5px; min-width: 2px; border-radius: 6px; color: #fff;
   padding: 3px 8px; overflow: hidden; white-space: nowrap; display: flex; flex-direction: column;
   justify-content: center; box-shadow: inset 0 0 0 1px rgba(255, 255, 255, .25); cursor: default;
   transition: filter .1s; }
-.interval.light { color: #1f2937; }
 .interval:hover { filter: brightness(1.1) saturate(1.1); }
+.interval:focus-visible { outline: 3px solid #111827; outline-offset: -3px; box-shadow: inset 0 0 0 5px #fff; }
 .interval .label { font-weight: 650; font-size: 12px; overflow: hidden; text-overflow: ellipsis; }
-.interval .what { font-size: 11px; opacity: .92; overflow: hidden; text-overflow: ellipsis; }
+.interval .what { font-size: 11px; overflow: hidden; text-overflow: ellipsis; }
 .interval.tight { padding: 0; }
 .interval.tight span { display: none; }
 .axis { position: relative; height: 24px; margin-top: 3px; overflow: hidden; font-size: 11px; color: var(--muted); }
@@ -195,6 +254,7 @@ h1 { font-size: 22px; font-weight: 650; margin: 0 0 2px; letter-spacing: -0.01em
 .tick.major { border-left-color: #94a3b8; height: 12px; color: #374151; }
 details { margin-top: 4px; font-size: 12px; }
 summary { cursor: pointer; color: var(--muted); padding: 4px 0; }
+.rows { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
 td, th { text-align: left; padding: 4px 8px; border-top: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; }
@@ -207,9 +267,18 @@ footer { color: var(--muted); font-size: 12px; margin-top: 20px; }
 #tip.on { opacity: 1; }
 #tip b { display: block; font-size: 13px; }
 #tip .when { color: #cbd5e1; display: block; margin-bottom: 4px; }
+.user[hidden] { display: none; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+@media (max-width: 720px) {
+  main { padding: 16px 10px 24px; }
+  .user { padding: 12px 10px 8px; }
+  .interval .what { display: none; }
+  td.when, td.frame { white-space: normal; }
+  #tip { max-width: calc(100vw - 16px); }
+}
 """
 
-_JS = """
+_JS = r"""
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("timeline-data").textContent);
@@ -241,14 +310,27 @@ _JS = """
   });
   root.appendChild(legend);
 
-  function showTip(event, iv) {
+  function fillTip(iv) {
     tip.textContent = "";
     tip.appendChild(el("b", "", iv.frame));
     tip.appendChild(el("span", "when", iv.when));
     tip.appendChild(el("span", "", iv.what));
     tip.classList.add("on");
+  }
+  function showTip(event, iv) {
+    fillTip(iv);
     moveTip(event);
   }
+  function showTipAt(node, iv) {
+    fillTip(iv);
+    var box = node.getBoundingClientRect();
+    var x = Math.min(Math.max(8, box.left), window.innerWidth - tip.offsetWidth - 8);
+    var y = box.bottom + 8;
+    if (y + tip.offsetHeight > window.innerHeight - 8) y = box.top - tip.offsetHeight - 8;
+    tip.style.left = Math.max(8, x) + "px";
+    tip.style.top = Math.max(8, y) + "px";
+  }
+  function hideTip() { tip.classList.remove("on"); }
   function moveTip(event) {
     var x = Math.min(event.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
     var y = event.clientY + 18;
@@ -258,23 +340,42 @@ _JS = """
   }
 
   function bar(iv) {
-    var node = place(el("div", "interval" + (iv.dark ? " light" : "")), iv.x, iv.w);
+    var node = place(el("li", "interval"), iv.x, iv.w);
     node.style.background = iv.color;
+    node.style.color = iv.ink;
     node.dataset.frame = iv.frame;
+    node.tabIndex = 0;
     node.setAttribute("aria-label", iv.frame + ", " + iv.when + ": " + iv.what);
-    node.appendChild(el("span", "label", iv.frame));
-    node.appendChild(el("span", "what", iv.what));
+    var label = node.appendChild(el("span", "label", iv.frame));
+    var what = node.appendChild(el("span", "what", iv.what));
+    label.setAttribute("aria-hidden", "true");
+    what.setAttribute("aria-hidden", "true");
     node.addEventListener("mouseenter", function (event) { showTip(event, iv); });
     node.addEventListener("mousemove", moveTip);
-    node.addEventListener("mouseleave", function () { tip.classList.remove("on"); });
+    node.addEventListener("mouseleave", hideTip);
+    node.addEventListener("focus", function () { showTipAt(node, iv); });
+    node.addEventListener("blur", hideTip);
+    node.addEventListener("keydown", function (event) {
+      var next = null;
+      if (event.key === "ArrowRight" || event.key === "ArrowDown") next = node.nextElementSibling;
+      else if (event.key === "ArrowLeft" || event.key === "ArrowUp") next = node.previousElementSibling;
+      else if (event.key === "Home") next = node.parentNode.querySelector(".interval");
+      else if (event.key === "End") next = node.parentNode.lastElementChild;
+      else if (event.key === "Escape") { hideTip(); return; }
+      else return;
+      event.preventDefault();
+      if (next && next.classList.contains("interval")) next.focus();
+    });
     return node;
   }
 
   function table(user) {
     var details = el("details");
+    var rows = el("div", "rows");
     var n = user.intervals.length;
     details.appendChild(el("summary", "", n + (n === 1 ? " interval" : " intervals")));
     var tbl = el("table");
+    tbl.appendChild(el("caption", "sr-only", "Call routing of " + user.ext + " " + user.name));
     var head = el("tr");
     ["When", "Frame", "What a call does"].forEach(function (h) { head.appendChild(el("th", "", h)); });
     tbl.appendChild(head);
@@ -290,40 +391,72 @@ _JS = """
       row.appendChild(el("td", "", iv.what));
       tbl.appendChild(row);
     });
-    details.appendChild(tbl);
+    rows.appendChild(tbl);
+    details.appendChild(rows);
     return details;
   }
 
+  var cards = [];
   data.users.forEach(function (user) {
     var card = el("section", "user");
     card.dataset.ext = user.ext;
+    card.dataset.search = [user.ext, user.name, user.department].join(" ").toLowerCase();
     var title = el("h2");
+    title.id = "user-" + user.ext;
+    card.setAttribute("aria-labelledby", title.id);
     title.appendChild(el("span", "ext", user.ext));
     title.appendChild(document.createTextNode(user.name));
+    if (user.department) title.appendChild(el("span", "note", user.department));
     if (user.note) title.appendChild(el("span", "note", user.note));
     card.appendChild(title);
 
-    var track = el("div", "track");
-    data.shade.forEach(function (s) { track.appendChild(place(el("div", "shade"), s.x, s.w)); });
-    data.ticks.forEach(function (t) { if (t.major) track.appendChild(place(el("div", "grid"), t.x)); });
+    var back = el("div", "track");
+    back.setAttribute("aria-hidden", "true");
+    data.shade.forEach(function (s) { back.appendChild(place(el("div", "shade"), s.x, s.w)); });
+    data.ticks.forEach(function (t) { if (t.major) back.appendChild(place(el("div", "grid"), t.x)); });
+    var track = el("ul", "track");
+    track.style.marginTop = "-48px";
+    track.style.background = "transparent";
+    track.setAttribute("aria-label", "Timeline of " + user.ext + " " + user.name + ", " + user.intervals.length +
+      (user.intervals.length === 1 ? " interval" : " intervals"));
     user.intervals.forEach(function (iv) { track.appendChild(bar(iv)); });
+    card.appendChild(back);
     card.appendChild(track);
 
     var axis = el("div", "axis");
+    axis.setAttribute("aria-hidden", "true");
     data.ticks.forEach(function (t) {
       axis.appendChild(place(el("div", "tick" + (t.major ? " major" : ""), t.label), t.x));
     });
     card.appendChild(axis);
     card.appendChild(table(user));
     root.appendChild(card);
+    cards.push(card);
   });
+
+  var filter = document.getElementById("filter");
+  var shown = document.getElementById("shown");
+  function applyFilter() {
+    var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var count = 0;
+    cards.forEach(function (card) {
+      var match = words.every(function (w) { return card.dataset.search.indexOf(w) >= 0; });
+      card.hidden = !match;
+      if (match) count += 1;
+    });
+    shown.textContent = count + " of " + cards.length + " users shown";
+    fit();
+  }
+  filter.addEventListener("input", applyFilter);
+  var fromHash = /(?:^#|&)filter=([^&]*)/.exec(window.location.hash);
+  if (fromHash) filter.value = decodeURIComponent(fromHash[1].replace(/\+/g, " "));
 
   function fit() {
     document.querySelectorAll(".interval").forEach(function (node) {
       node.classList.toggle("tight", node.getBoundingClientRect().width < 34);
     });
   }
-  fit();
+  applyFilter();
   window.addEventListener("resize", fit);
 })();
 """

@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Mapping, Sequence
 
-from skyconf.routing import DiffInterval, Interval, Routing, behaviour, describe, frame_label
+from skyconf.routing import DiffInterval, Interval, Routing, call_path, describe, frame_label
 
 
 def span_label(start: dt.datetime, end: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
@@ -94,11 +94,12 @@ def _diff_title(d: DiffInterval) -> str:
 
 
 def _side(routing: Routing, frames: Sequence[str | None]) -> str:
-    return f"{behaviour(routing)} ({', '.join(frame_label(f) for f in frames)})"
+    return f"{call_path(routing)} ({', '.join(frame_label(f) for f in frames)})"
 
 
 def _cell(text: str) -> str:
-    """Text safe inside a markdown table cell (no column breaks, no emphasis)."""
+    """Text safe inside a markdown table cell (no column breaks, no emphasis, no HTML: names are untrusted)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for char in "\\|*_`":
         text = text.replace(char, "\\" + char)
     return text
