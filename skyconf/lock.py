@@ -58,7 +58,8 @@ async def domain_locks(
 
 
 async def _acquire(path: Path, domain: str, wait_s: float, on_wait: Callable[[str], None]) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for folder in (path.parent.parent, path.parent):  # .skyconf/ and .skyconf/locks/, private
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s

@@ -1,0 +1,126 @@
+"""An apply killed at any point converges on a re-run without --force: what is left to do restores
+what the YAML already says (objects created but not finished, rules created but not yet ordered), and
+that does not count against the safety limits. The example tenant's first apply makes 54 writes,
+one at a time here: 50 creates (contacts, ..., answering rules last), then 4 rule orders."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from skyconf.pipeline import journal_path
+from skyconf.sandbox.process import ServedSandbox
+from tests.conftest import run
+from tests.test_concurrency import _contact_names
+from tests.test_faults import assert_complete_and_unique, set_faults
+
+LAST_CREATE = 50
+
+
+def _writes(served: ServedSandbox) -> int:
+    return sum(1 for r in served.requests() if r["method"] != "GET")
+
+
+def _apply_killed_after(workspace: Path, served: ServedSandbox, writes: int) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skyconf", "apply", "tenants/", "--pbx", "served", "--auto-approve"],
+        cwd=workspace,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _writes(served) < writes:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"apply ended (or stalled) before {writes} writes")
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("writes", [1, 7, 14, 22, 34, 42, LAST_CREATE, 52])
+def test_rerun_after_a_kill_converges_without_force(
+    workspace: Path, served_sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch, writes: int
+) -> None:
+    (workspace / "skyconf.yaml").write_text(
+        f"profiles:\n  served:\n    url: {served_sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n"
+        "    concurrency: 1\n"
+    )
+    monkeypatch.setenv("SERVED_KEY", served_sandbox.token)
+    set_faults(served_sandbox, latency_ms=40)
+    _apply_killed_after(workspace, served_sandbox, writes)
+    assert journal_path(workspace, "acme.example.com").exists()  # the killed apply's record
+    set_faults(served_sandbox)
+    pending = run("plan", "tenants/", "--pbx", "served", "--detailed-exitcode")
+    assert pending.exit_code == 2 and "over the safety limit" not in pending.output, pending.output
+    rerun = run("apply", "tenants/", "--pbx", "served", "--auto-approve")
+    assert rerun.exit_code == 0, rerun.output
+    assert not journal_path(workspace, "acme.example.com").exists()
+    assert run("plan", "tenants/", "--pbx", "served", "--detailed-exitcode").exit_code == 0
+    assert_complete_and_unique(served_sandbox)
+    assert set(_contact_names(served_sandbox).values()) == {1}
+
+
+def test_rule_order_changes_alone_never_need_force(
+    workspace: Path, served_sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the last create and before any order was written (no journal: say, another machine
+    re-runs it), the four users' rule orders are all wrong: 4 of 4 updates, still within the limits."""
+    (workspace / "skyconf.yaml").write_text(
+        f"profiles:\n  served:\n    url: {served_sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n"
+        "    concurrency: 1\n"
+    )
+    monkeypatch.setenv("SERVED_KEY", served_sandbox.token)
+    set_faults(served_sandbox, latency_ms=40)
+    _apply_killed_after(workspace, served_sandbox, LAST_CREATE)
+    journal_path(workspace, "acme.example.com").unlink()
+    set_faults(served_sandbox)
+    pending = run("plan", "tenants/", "--pbx", "served")
+    assert "answer_rule_order" in pending.output or "order" in pending.output, pending.output
+    assert "over the safety limit" not in pending.output
+    assert run("apply", "tenants/", "--pbx", "served", "--auto-approve").exit_code == 0
+    assert run("plan", "tenants/", "--pbx", "served", "--detailed-exitcode").exit_code == 0
+
+
+def _journal_interrupted_apply(workspace: Path) -> None:
+    """Record the current plan's changes as an apply that started them and was killed."""
+    import asyncio
+
+    from skyconf.pipeline import Session, load_all, plan_tenants, write_journal
+
+    async def record() -> None:
+        async with Session(workspace) as session:
+            for r in await plan_tenants(session, load_all([Path("tenants")])):
+                write_journal(workspace, r, session.plan_key())
+
+    asyncio.run(record())
+
+
+def test_updates_an_interrupted_apply_was_making_are_not_a_mass_change(workspace: Path) -> None:
+    assert run("apply", "tenants/", "--auto-approve").exit_code == 0
+    users = Path("tenants/example/users.yaml")
+    original = users.read_text()
+    users.write_text(original.replace("department: Sales", "department: Revenue").replace("Front Desk", "Lobby"))
+    over = run("plan", "tenants/")
+    assert "over the safety limit: would update 3 of 4 users" in over.output, over.output
+    _journal_interrupted_apply(workspace)
+    resumed = run("plan", "tenants/", "--detailed-exitcode")
+    assert resumed.exit_code == 2 and "over the safety limit" not in resumed.output
+    # The same objects to other values are a new intent: counted again.
+    users.write_text(original.replace("department: Sales", "department: Growth").replace("Front Desk", "Hall"))
+    assert "over the safety limit" in run("plan", "tenants/").output
+    users.write_text(original.replace("department: Sales", "department: Revenue").replace("Front Desk", "Lobby"))
+    applied = run("apply", "tenants/", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert not journal_path(workspace, "acme.example.com").exists()
+    users.write_text(original)
+    assert "over the safety limit" in run("plan", "tenants/").output  # journal gone: counted
