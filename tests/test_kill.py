@@ -124,3 +124,22 @@ def test_updates_an_interrupted_apply_was_making_are_not_a_mass_change(workspace
     assert not journal_path(workspace, "acme.example.com").exists()
     users.write_text(original)
     assert "over the safety limit" in run("plan", "tenants/").output  # journal gone: counted
+
+
+def test_a_tenant_that_loosens_its_limits_says_so_in_every_plan(workspace: Path) -> None:
+    tenant = Path("tenants/example/tenant.yaml")
+    plain = run("plan", "tenants/")
+    assert "safety limits loosened" not in plain.output
+    tenant.write_text(tenant.read_text() + "safety: {max_delete_share: 0.9, max_update_share: 0.5, min_objects: 10}\n")
+    loosened = run("plan", "tenants/")
+    assert (
+        "Tenant example: safety limits loosened: max_delete_share 0.9 (default 0.25), min_objects 10 (default 4)"
+        in (loosened.output)
+    )
+    assert "max_update_share" not in loosened.output
+    import json
+
+    doc = json.loads(run("plan", "tenants/", "--format", "json").output)
+    assert doc["tenants"][0]["loosened_limits"] == ["max_delete_share 0.9 (default 0.25)", "min_objects 10 (default 4)"]
+    assert run("apply", "tenants/", "--auto-approve").exit_code == 0
+    assert "safety limits loosened" in run("plan", "tenants/").output  # no changes, still said

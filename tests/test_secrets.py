@@ -153,3 +153,35 @@ def test_planted_secrets_appear_nowhere(
     assert len(texts) >= 17
     found = {(where, secret) for where, text in texts.items() for secret in PLANTED if secret in text}
     assert found == set()
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_embedded_sandbox_database_is_private(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "fresh" / "sandbox.sqlite3"
+    monkeypatch.setenv("SKYCONF_SANDBOX_DB", str(db))
+    from tests.conftest import run
+
+    assert run("apply", "tenants/", "--auto-approve").exit_code == 0  # PINs are in it now
+    assert _mode(db.parent) == 0o700
+    assert _mode(db) == 0o600
+    assert _mode(workspace / ".skyconf") == 0o700
+    for part in db.parent.iterdir():
+        assert _mode(part) == 0o600, part
+
+
+def test_an_existing_world_readable_database_is_narrowed(workspace: Path, tmp_path: Path) -> None:
+    from skyconf.sandbox.process import ServedSandbox
+
+    db = tmp_path / "old.sqlite3"
+    db.touch(mode=0o644)
+    db.chmod(0o644)
+    served = ServedSandbox.start(db, "served-token")
+    served.stop()
+    assert _mode(db) == 0o600
+    fresh = tmp_path / "new-folder" / "served.sqlite3"
+    served = ServedSandbox.start(fresh, "served-token")
+    served.stop()
+    assert (_mode(fresh.parent), _mode(fresh)) == (0o700, 0o600)
