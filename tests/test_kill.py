@@ -47,7 +47,7 @@ def _apply_killed_after(workspace: Path, served: ServedSandbox, writes: int) -> 
     assert proc.returncode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("writes", [1, 7, 14, 22, 34, 42, LAST_CREATE, 52])
+@pytest.mark.parametrize("writes", [1, 7, 14, 22, 34, 42, LAST_CREATE, LAST_CREATE + 1])
 def test_rerun_after_a_kill_converges_without_force(
     workspace: Path, served_sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch, writes: int
 ) -> None:
@@ -56,7 +56,7 @@ def test_rerun_after_a_kill_converges_without_force(
         "    concurrency: 1\n"
     )
     monkeypatch.setenv("SERVED_KEY", served_sandbox.token)
-    set_faults(served_sandbox, latency_ms=40)
+    set_faults(served_sandbox, latency_ms=60)
     _apply_killed_after(workspace, served_sandbox, writes)
     assert journal_path(workspace, "acme.example.com").exists()  # the killed apply's record
     set_faults(served_sandbox)
@@ -80,7 +80,7 @@ def test_rule_order_changes_alone_never_need_force(
         "    concurrency: 1\n"
     )
     monkeypatch.setenv("SERVED_KEY", served_sandbox.token)
-    set_faults(served_sandbox, latency_ms=40)
+    set_faults(served_sandbox, latency_ms=60)
     _apply_killed_after(workspace, served_sandbox, LAST_CREATE)
     journal_path(workspace, "acme.example.com").unlink()
     set_faults(served_sandbox)

@@ -44,8 +44,9 @@ def is_child_list(path: str) -> bool:
 
 @dataclass
 class RetryPolicy:
-    # Attempts of a request that meets errors (5xx, timeouts, dropped connections).
-    attempts: int = 6
+    # Attempts of a request that meets errors (5xx, timeouts, dropped connections). With 6, a PBX
+    # failing a quarter of its answers (the README's fault spec) made one apply in about 25 give up.
+    attempts: int = 8
     # Further attempts a request may spend waiting out 429 answers (within timeout_s).
     throttled_attempts: int = 20
     timeout_s: float = 120.0
