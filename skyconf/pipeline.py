@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
+import re
 import secrets
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -16,20 +18,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from skyconf import providers
+from skyconf import providers, redact
 from skyconf.apply import Outcome, apply_changes
 from skyconf.checks import run_problems
 from skyconf.config import load_profile
 from skyconf.errors import ConfigError, Problem, SkyconfError
 from skyconf.load import load_tenant, tenant_folders
-from skyconf.plan import Plan, TenantPlan, check_limits, diff, fingerprint, owner_fields
+from skyconf.lock import lock_path
+from skyconf.model.tenant import Safety
+from skyconf.plan import Change, Limits, Plan, TenantPlan, check_limits, diff, fingerprint, owner_fields, secret_digest
 from skyconf.providers import Connection, Provider
 from skyconf.repo import find_root
 from skyconf.resolve import Desired, resolve
-from skyconf.resources import State
+from skyconf.resources import Key, State
 from skyconf.saved import SavedPlan, check_saved
 
 PLAN_KEY_ENV = "SKYCONF_PLAN_KEY"
+# Kinds whose live duplicates the provider keys `identity [server id]` (see providers' contacts).
+DUPLICATE_KINDS = frozenset({"contact", "user_contact"})
+_DUPLICATE = re.compile(r"^(.*) \[[^\]]*\]$")
+# Kinds whose changes never count against the safety limits: an answering-rule order follows from
+# the time frames' priorities and deletes nothing (the rules themselves are counted).
+UNCOUNTED_KINDS = frozenset({"answer_rule_order"})
 
 
 @dataclass
@@ -50,7 +60,10 @@ def _load_all(paths: list[Path], today: dt.date | None, with_secrets: bool) -> l
     out: list[Desired] = []
     for folder in tenant_folders(paths):
         try:
-            out.append(resolve(load_tenant(folder, secrets=with_secrets), today))
+            loaded = load_tenant(folder, secrets=with_secrets)
+            # Registered before anything else can print them (a problem, a plan, a server's error).
+            redact.register(loaded.doc.secret_values)
+            out.append(resolve(loaded, today))
         except ConfigError as exc:
             problems.extend(exc.problems)
     problems.extend(run_problems(out))
@@ -87,6 +100,11 @@ class Session:
         name = self.pbx_override or pbx
         if name not in self.providers:
             profile = replace(load_profile(name, self.root), record_bodies=self.record_bodies)
+            redact.register([profile.api_key])
+            if profile.sandbox_db is not None:
+                from skyconf.sandbox.process import private_db
+
+                private_db(profile.sandbox_db)
             opened = providers.connect(profile)
             self.stack.push_async_callback(opened.close)
             self.providers[name] = opened
@@ -104,7 +122,7 @@ class Session:
             return os.environ[PLAN_KEY_ENV].encode()
         path = self.root / ".skyconf" / "plan.key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return path.read_text().strip().encode()
@@ -119,7 +137,12 @@ async def plan_tenants(session: Session, desired: list[Desired], saved: SavedPla
         conn = session.provider(d.tenant.tenant.pbx).tenant(d.scope)
         live = await conn.read()
         changes, unmanaged = diff(d.state, live, d.prune)
+        repairs = duplicate_deletes(d.state, live, changes, unmanaged)
+        changes = sorted([*changes, *repairs], key=lambda c: (c.phase, c.kind, c.key))
         t = d.tenant
+        resumed = read_journal(session.root, t.tenant.domain)
+        repaired = {c.ref for c in repairs}
+        counted = [c for c in changes if counts_against_limits(c, repaired, resumed, key)]
         plan = TenantPlan(
             t.name,
             t.tenant.domain,
@@ -128,8 +151,9 @@ async def plan_tenants(session: Session, desired: list[Desired], saved: SavedPla
             unmanaged,
             lambda: fingerprint(live, key),
             _relative(t.folder, session.root),
-            check_limits(changes, live, d.limits),
+            check_limits(counted, live, d.limits),
             owner_fields(changes, d.state, live),
+            loosened_limits(d.limits),
         )
         return TenantRun(d, conn, live, plan)
 
@@ -137,6 +161,77 @@ async def plan_tenants(session: Session, desired: list[Desired], saved: SavedPla
     if saved is not None:
         check_saved(saved, [r.plan for r in runs], key)
     return runs
+
+
+def duplicate_deletes(desired: State, live: State, changes: list[Change], unmanaged: dict[str, int]) -> list[Change]:
+    """Deletes of live copies of a declared object (two applies that raced, a portal double entry):
+    drift that apply repairs even where the kind is not pruned. They leave `unmanaged`'s counts."""
+    planned = {c.ref for c in changes}
+    out: list[Change] = []
+    for kind_name in sorted(DUPLICATE_KINDS):
+        for have in live.of_kind(kind_name):
+            match = _DUPLICATE.match(have.key[-1])
+            if match is None or desired.get(kind_name, (*have.key[:-1], match.group(1))) is None:
+                continue
+            if have.ref in planned or desired.get(kind_name, have.key) is not None:
+                continue
+            out.append(
+                Change("delete", kind_name, have.key, dict(have.fields), None, tuple(have.fields), meta=dict(have.meta))
+            )
+            if unmanaged.get(kind_name):
+                unmanaged[kind_name] -= 1
+                if not unmanaged[kind_name]:
+                    del unmanaged[kind_name]
+    return out
+
+
+def loosened_limits(limits: Limits) -> list[str]:
+    """Each safety value a tenant set above its default, in words (every plan of it says so)."""
+    defaults = Safety()
+    out: list[str] = []
+    for name in ("max_delete_share", "max_update_share", "min_objects"):
+        value, default = getattr(limits, name), getattr(defaults, name)
+        if value > default:
+            out.append(f"{name} {value:g} (default {default:g})")
+    return out
+
+
+def counts_against_limits(change: Change, repaired: set[tuple[str, Key]], resumed: set[str], key: bytes) -> bool:
+    """Whether a change counts against the safety limits. Not counted: answering-rule order, deletes of
+    duplicates of declared objects, and changes that finish an apply that was interrupted (the same
+    object, to the same desired value, as its journal recorded): restoring what the YAML already says
+    and an earlier apply was already writing is no mass change."""
+    if change.kind in UNCOUNTED_KINDS or change.ref in repaired:
+        return False
+    return _journal_entry(change.kind, change.key, change.after, key) not in resumed
+
+
+def _journal_entry(kind_name: str, key: Key, after: object, secret_key: bytes) -> str:
+    # Keyed, so a journal file does not let anyone guess a PIN offline.
+    return secret_digest(secret_key, [kind_name, list(key), after])
+
+
+def journal_path(root: Path, domain: str) -> Path:
+    return lock_path(root, domain).with_suffix(".journal")
+
+
+def read_journal(root: Path, domain: str) -> set[str]:
+    """The changes an apply of `domain` had started and not finished (it was killed, or some failed)."""
+    try:
+        return set(json.loads(journal_path(root, domain).read_text()))
+    except (OSError, ValueError, TypeError):
+        return set()
+
+
+def write_journal(root: Path, run: TenantRun, key: bytes) -> None:
+    """Record what this apply is about to write, added to what an unfinished earlier one recorded."""
+    path = journal_path(root, run.plan.domain)
+    entries = read_journal(root, run.plan.domain)
+    entries |= {_journal_entry(c.kind, c.key, c.after, key) for c in run.plan.changes}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sorted(entries)))
+    tmp.replace(path)
 
 
 def whole_plan(runs: list[TenantRun]) -> Plan:
@@ -151,15 +246,26 @@ def refuse_over_limits(runs: list[TenantRun], force: bool = False) -> None:
 
 
 async def apply_runs(
-    runs: list[TenantRun], on_outcome: Callable[[str, Outcome], None] | None = None, *, force: bool = False
+    runs: list[TenantRun],
+    on_outcome: Callable[[str, Outcome], None] | None = None,
+    *,
+    force: bool = False,
+    session: Session | None = None,
 ) -> dict[str, list[Outcome]]:
     """Apply each tenant's plan; tenants run concurrently, each in its own dependency order.
-    Nothing is written when a plan exceeds its safety limits, unless `force`."""
+    Nothing is written when a plan exceeds its safety limits, unless `force`. With `session`, each
+    tenant's changes are journaled under the repository's `.skyconf/locks/` until all are done, so a
+    re-run after a kill or a failure may finish them without `--force` (see counts_against_limits)."""
     refuse_over_limits(runs, force)
 
     async def one(run: TenantRun) -> tuple[str, list[Outcome]]:
         report = (lambda o: on_outcome(run.plan.tenant, o)) if on_outcome else None
-        return run.plan.tenant, await apply_changes(run.plan.changes, run.connection.write, report)
+        if session is not None:
+            write_journal(session.root, run, session.plan_key())
+        outcomes = await apply_changes(run.plan.changes, run.connection.write, report)
+        if session is not None and all(o.status == "done" for o in outcomes):
+            journal_path(session.root, run.plan.domain).unlink(missing_ok=True)
+        return run.plan.tenant, outcomes
 
     return dict(await asyncio.gather(*(one(r) for r in runs)))
 

@@ -68,6 +68,9 @@ class TenantPlan:
     violations: list[str] = field(default_factory=list)
     # Fields of the objects changes are grouped under (a user whose rules change), to name them.
     owners: dict[tuple[str, Key], Fields] = field(default_factory=dict)
+    # The tenant's safety values above their defaults, in words ("max_delete_share 0.5 (default
+    # 0.25)"): every plan of a tenant that loosened its limits says so.
+    loosened_limits: list[str] = field(default_factory=list)
 
     @functools.cached_property
     def fingerprint(self) -> str:

@@ -13,15 +13,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skyconf import redact
 from skyconf.errors import SkyconfError
-from skyconf.plan import Plan, TenantPlan
+from skyconf.plan import Plan, TenantPlan, secret_digest
 from skyconf.render.plan_json import FORMAT_VERSION, plan_document
+
+# What the saved plan's key check is a keyed hash of: it tells "made with another SKYCONF_PLAN_KEY"
+# apart from "the live PBX changed" (both change every secret's hash and the fingerprint).
+_KEY_CHECK = "skyconf saved plan key check"
 
 
 @dataclass
 class SavedPlan:
     path: Path
     tenants: list[dict[str, Any]]
+    # A keyed hash of a fixed text, with the key the plan was made with ("" in older plans).
+    key_check: str = ""
 
     @property
     def folders(self) -> list[str]:
@@ -43,12 +50,31 @@ def read_saved(path: Path) -> SavedPlan:
         raise SkyconfError(f"{path}: not a saved plan of this skyconf version (format {FORMAT_VERSION})")
     if not all(t.get("folder") for t in doc["tenants"]):
         raise SkyconfError(f"{path}: the plan does not record its tenant folders")
-    return SavedPlan(path, list(doc["tenants"]))
+    return SavedPlan(path, list(doc["tenants"]), str(doc.get("key_check") or ""))
+
+
+def saved_document(plan: Plan, secret_key: bytes) -> dict[str, Any]:
+    """The saved form of a plan: secrets as keyed hashes, and every other value that came from the
+    environment (`${env:...}` in a plain field) replaced by its keyed hash too (see skyconf.redact)."""
+    doc = plan_document(plan, secret_key)
+    doc = redact.redact_data(doc, lambda value: "[secret " + secret_digest(secret_key, value) + "]")
+    assert isinstance(doc, dict)
+    doc["key_check"] = secret_digest(secret_key, _KEY_CHECK)
+    return doc
+
+
+def saved_text(plan: Plan, secret_key: bytes) -> str:
+    return json.dumps(saved_document(plan, secret_key), indent=2) + "\n"
 
 
 def check_saved(saved: SavedPlan, plans: list[TenantPlan], secret_key: bytes) -> None:
     """Raise unless every tenant's live state and changes are still exactly what was saved."""
-    now = {t["tenant"]: t for t in plan_document(Plan(plans), secret_key)["tenants"]}
+    if saved.key_check and saved.key_check != secret_digest(secret_key, _KEY_CHECK):
+        raise SkyconfError(
+            f"refusing to apply {saved.path}: it was made with another plan key (SKYCONF_PLAN_KEY or "
+            ".skyconf/plan.key differs from the one used by `plan -o`); apply it with the same key, or run plan again"
+        )
+    now = {t["tenant"]: t for t in saved_document(Plan(plans), secret_key)["tenants"]}
     problems: list[str] = []
     for then in saved.tenants:
         current = now.get(then["tenant"])

@@ -17,15 +17,31 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from skyconf import redact
 from skyconf.errors import ConfigError, SkyconfError
 from skyconf.pipeline import load_all
 from skyconf.resolve import Desired
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+# Usage errors exit 64 (EX_USAGE of sysexits.h), not click's 2: 2 means "changes present" for
+# `plan --detailed-exitcode`, and CI must not read a mistyped option as a pending change.
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2, 64
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class RedactingConsole(Console):
+    """A console whose text passes through the redaction layer (see skyconf.redact)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(redact.redact(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+def echo(text: str, nl: bool = True) -> None:
+    """click.echo to stdout, redacted (JSON and markdown plans, rendered phone configurations)."""
+    click.echo(redact.redact(text), nl=nl)
+
+
+out = RedactingConsole(highlight=False, soft_wrap=True)
+err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def friendly_errors(func: F) -> F:
@@ -43,6 +59,10 @@ def friendly_errors(func: F) -> F:
         except SkyconfError as exc:
             err.print(f"error: {exc}", style="red", markup=False)
             sys.exit(EXIT_ERROR)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
         except KeyboardInterrupt:
             err.print("interrupted; a re-run continues from the PBX's current state.", markup=False)
             sys.exit(130)
@@ -63,6 +83,11 @@ paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Pat
 pbx_option = click.option("--pbx", "pbx", help="Connection profile to use instead of each tenant's `pbx:`.")
 
 
+def _usage_exit(exc: click.UsageError) -> None:
+    """Make a usage error exit EXIT_USAGE (click's exit code is a class attribute, hence vars())."""
+    vars(exc)["exit_code"] = EXIT_USAGE
+
+
 class LazyGroup(click.Group):
     """A group whose listed commands are imported only when run (or listed by --help), so a plan does
     not pay for importing the importer, the timeline renderer or the sandbox server."""
@@ -73,6 +98,23 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            _usage_exit(exc)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Usage errors of subcommands (a bad option, a missing argument) exit EXIT_USAGE."""
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            _usage_exit(exc)
+            raise
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:

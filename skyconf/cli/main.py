@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from skyconf import eventloop
+from skyconf import eventloop, redact
 from skyconf.apply import Outcome
 from skyconf.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
     LazyGroup,
+    echo,
     err,
     friendly_errors,
     load_tenants,
@@ -27,6 +28,7 @@ from skyconf.cli.common import (
     young_collections_only,
 )
 from skyconf.errors import SkyconfError
+from skyconf.lock import domain_locks
 from skyconf.pipeline import Session, apply_runs, plan_tenants, refuse_over_limits, repo_root, whole_plan
 from skyconf.plan import Plan
 from skyconf.render.markdown import render_markdown
@@ -34,7 +36,7 @@ from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
 from skyconf.repo import find_root
 from skyconf.resolve import Desired
-from skyconf.saved import read_saved
+from skyconf.saved import read_saved, saved_text
 from skyconf.schema import SCHEMA_PATH, schema_text
 
 if TYPE_CHECKING:  # the routing modules load only for --routing-window
@@ -62,6 +64,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
     # Retries are logged by skyconf itself (with -v); the retry library's own warnings only repeat them.
     logging.getLogger("stamina").setLevel(logging.INFO if verbose else logging.ERROR)
+    redact.install_log_filter()
 
 
 @main.command()
@@ -115,7 +118,7 @@ async def _plan(
             runs = await plan_tenants(session, desired)
         result = whole_plan(runs)
         if out_file:
-            out_file.write_text(json.dumps(plan_document(result, session.plan_key()), indent=2) + "\n")
+            out_file.write_text(saved_text(result, session.plan_key()))
     routing: dict[str, RoutingChanges] = {}
     if routing_window:
         from skyconf.routing_window import routing_changes
@@ -151,12 +154,20 @@ def apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool) -
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 
 
+def _wait_notice(message: str) -> None:
+    err.print(message, style="yellow", markup=False)
+
+
 async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool) -> int:
+    """The number of changes not applied; a declined prompt counts as one (exit 1: nothing was done)."""
     saved = read_saved(paths[0]) if len(paths) == 1 and paths[0].is_file() else None
     root = find_root(paths[0].parent) if saved else repo_root(paths)
     folders = [root / f for f in saved.folders] if saved else paths
     desired = load_tenants(folders)
-    async with Session(root, pbx or (saved.pbx if saved else None)) as session:
+    # One apply per domain at a time, from the plan it applies through its last write.
+    domains = [d.tenant.tenant.domain for d in desired]
+    connection = pbx or (saved.pbx if saved else None)
+    async with domain_locks(root, domains, _wait_notice), Session(root, connection) as session:
         with young_collections_only():
             runs = await plan_tenants(session, desired, saved)
         result = whole_plan(runs)
@@ -169,8 +180,9 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
                 raise SkyconfError("not a terminal: pass --auto-approve to apply without confirmation")
             if not click.confirm("Apply these changes?", default=False):
                 err.print("Nothing applied.", markup=False)
-                return 0
-        outcomes = await apply_runs(runs, _progress(sum(len(r.plan.changes) for r in runs)), force=force)
+                return 1
+        total = sum(len(r.plan.changes) for r in runs)
+        outcomes = await apply_runs(runs, _progress(total), force=force, session=session)
     failed = sum(1 for os_ in outcomes.values() for o in os_ if o.status != "done")
     applied = sum(1 for os_ in outcomes.values() for o in os_ if o.status == "done")
     if failed:
@@ -236,17 +248,26 @@ def _print_plan(
     routing = routing or {}
     if fmt == "json":
         doc = plan_document(result)
+        loosened = {tp.tenant: tp.loosened_limits for tp in result.tenants}
         for tenant in doc["tenants"]:
             tenant["warnings"] = (warnings or {}).get(tenant["tenant"], [])
+            tenant["loosened_limits"] = loosened.get(tenant["tenant"], [])
             if tenant["tenant"] in routing:
                 tenant["routing_changes"] = routing[tenant["tenant"]].as_json()
-        click.echo(json.dumps(doc, indent=2))
+        echo(json.dumps(redact.redact_data(doc), indent=2))
     elif fmt == "markdown":
-        click.echo(render_markdown(result, warnings=warnings), nl=False)
+        echo(render_markdown(result, warnings=warnings), nl=False)
         for tenant, changes in routing.items():
-            click.echo(f"\n### {tenant}: call routing\n\n{changes.markdown()}", nl=False)
+            echo(f"\n### {tenant}: call routing\n\n{changes.markdown()}", nl=False)
     else:
         for style, text in render_text(result):
             out.print(text, style=style or None, markup=False)
+        for tp in result.tenants:
+            if tp.loosened_limits:
+                out.print(
+                    f"Tenant {tp.tenant}: safety limits loosened: {', '.join(tp.loosened_limits)}",
+                    style="yellow",
+                    markup=False,
+                )
         for tenant, changes in routing.items():
             out.print(f"Tenant {tenant}: {changes.text()}", markup=False)

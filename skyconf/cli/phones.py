@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from skyconf.cli.common import err, friendly_errors, load_tenants, out
+from skyconf import redact
+from skyconf.cli.common import echo, err, friendly_errors, load_tenants, out
 from skyconf.errors import ConfigError, Problem, SkyconfError
 from skyconf.model.phone_catalog import find_model
 from skyconf.model.phone_templates import output_suffix
@@ -50,12 +51,12 @@ def render(paths: tuple[Path, ...], macs: tuple[str, ...], out_dir: Path | None)
         for f in chosen:
             name = f.mac + output_suffix(f.template)
             if out_dir is not None:
-                (out_dir / name).write_text(f.config, encoding="utf-8")
+                (out_dir / name).write_text(redact.redact(f.config), encoding="utf-8")
                 out.print(f"wrote {out_dir / name} ({f.tenant}, {f.template})", markup=False)
             else:
                 if len(chosen) > 1:
                     err.print(f"==> {name} ({f.tenant}, {f.template}) <==", markup=False)
-                click.echo(f.config, nl=False)
+                echo(f.config, nl=False)
         if not chosen:
             err.print("no phones declared", markup=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import click
 import uvicorn
@@ -12,6 +13,7 @@ from skyconf.sandbox.auth import DEFAULT_TOKEN_TTL
 from skyconf.sandbox.dialects import DIALECTS
 from skyconf.sandbox.faults import Faults
 from skyconf.sandbox.log import RequestLog
+from skyconf.sandbox.process import private_db
 from skyconf.sandbox.vendor import PREFIX
 
 
@@ -84,6 +86,7 @@ def serve(
         faults = Faults.parse(faults_text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
+    private_db(Path(db))
     app = create_app(
         db,
         tokens,

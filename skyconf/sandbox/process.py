@@ -3,6 +3,7 @@ benchmark: started on a free loopback port, ready when /version answers, stopped
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -15,6 +16,22 @@ from typing import Any
 import httpx
 
 from skyconf.sandbox.vendor import PREFIX
+
+
+def private_db(path: Path) -> None:
+    """Create the sandbox's SQLite file readable by its owner only (0600, its folder 0700): it holds
+    voicemail and conference PINs. An existing file is narrowed to 0600; SQLite gives its -wal and
+    -shm files the database file's mode."""
+    text = os.fspath(path)
+    if text == ":memory:" or text.startswith("file:"):
+        return
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode is narrowed by the umask only, never widened
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists():
+            part.chmod(0o600)
 
 
 def free_port() -> int:
