@@ -501,7 +501,10 @@ const github = {
       update: record('update'),
     },
     repos: {
-      listPullRequestsAssociatedWithCommit: async (args) => { calls.push(['listPulls', args]); return { data: given.pulls || [] }; },
+      listPullRequestsAssociatedWithCommit: async (args) => {
+        calls.push(['listPulls', args]);
+        return { data: given.pulls || [] };
+      },
     },
   },
   paginate: async (fn) => (fn === github.rest.issues.listComments ? given.comments : given.issues),
@@ -580,7 +583,10 @@ def test_plan_comments_are_posted_as_rendered(tmp_path: Path) -> None:
 
 def test_plan_comments_update_their_own_grow_and_shrink(tmp_path: Path) -> None:
     person = {"id": 1, "user": {"type": "User"}, "body": f"{MARKER} quoted by a person"}
-    old = [{"id": 2, "user": BOT, "body": f"{MARKER}\nold"}, {"id": 3, "user": BOT, "body": "<!-- skyconf-plan:part 2 -->"}]
+    old = [
+        {"id": 2, "user": BOT, "body": f"{MARKER}\nold"},
+        {"id": 3, "user": BOT, "body": "<!-- skyconf-plan:part 2 -->"},
+    ]
     grown = post_comments(tmp_path / "1", [f"{MARKER}\nnew", "<!-- skyconf-plan:part 2 -->\nb", "<!-- x -->c"],
                           [person, *old])
     assert [(c[0], c[1].get("comment_id")) for c in grown] == [
