@@ -40,6 +40,7 @@ def read_results(folder: Path) -> dict[str, TenantResult]:
 @click.option("--head", default="", help="The commit planned, shown in the comment.")
 @click.option("--run-url", default="", help="Link to the workflow run.")
 @click.option("--artifact-url", default="", help="Link to the full plans (defaults to the run).")
+@click.option("--apply-url", default="", help="Link to the apply workflow's manual run (for --force).")
 @click.option("--limit", default=COMMENT_LIMIT, show_default=True, help="Characters per comment.")
 @click.option("--budget", default=TENANT_BUDGET, show_default=True, help="Characters of one tenant's plan.")
 @click.option("-o", "--out", "out_file", type=click.Path(path_type=Path), help="Write the JSON here, not stdout.")
@@ -50,6 +51,7 @@ def comment(
     head: str,
     run_url: str,
     artifact_url: str,
+    apply_url: str,
     limit: int,
     budget: int,
     out_file: Path | None,
@@ -68,7 +70,9 @@ def comment(
         raise SkyconfError("--tenants must be a JSON array of tenant folders")
     listed = [found.get(t, TenantResult(t, None)) for t in wanted]
     listed += [r for t, r in found.items() if t not in wanted]
-    bodies = render_comments(listed, head=head, run_url=run_url, artifact_url=artifact_url, limit=limit, budget=budget)
+    bodies = render_comments(
+        listed, head=head, run_url=run_url, artifact_url=artifact_url, apply_url=apply_url, limit=limit, budget=budget
+    )
     text = json.dumps(bodies) + "\n"
     if out_file:
         out_file.write_text(text, encoding="utf-8")

@@ -19,6 +19,7 @@ TENANT_BUDGET = 20_000  # one tenant's folded plan, before it is cut
 PART_MARKER = "<!-- skyconf-plan:part {n} -->"  # comments after the first
 _COUNTS = re.compile(r"^\|[^|]*\|[^|]*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*$")
 EXIT_OK, EXIT_CHANGES = 0, 2
+SAFETY_LIMIT = "Over the safety limit"  # what the markdown plan says when apply would need --force
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ def render_comments(
     head: str = "",
     run_url: str = "",
     artifact_url: str = "",
+    apply_url: str = "",
     limit: int = COMMENT_LIMIT,
     budget: int = TENANT_BUDGET,
 ) -> list[str]:
@@ -46,7 +48,7 @@ def render_comments(
     if not results:
         return [f"{MARKER}\n## skyconf plan\n\nNo tenant folder changes in this pull request{where}.\n"]
     budget = min(budget, limit - 1_000)  # a section always fits in a comment of its own
-    sections = [_section(r, budget, artifact_url or run_url) for r in results]
+    sections = [_section(r, budget, artifact_url or run_url, apply_url) for r in results]
     changed = sum(r.exit_code == EXIT_CHANGES for r in results)
     failed = sum(r.exit_code not in (EXIT_OK, EXIT_CHANGES) for r in results)
     head_lines = [
@@ -84,7 +86,7 @@ def _row(result: TenantResult) -> str:
     return f"| {_cell(result.tenant)} | {status} | {' | '.join(counts)} |"
 
 
-def _section(result: TenantResult, budget: int, full_url: str) -> str:
+def _section(result: TenantResult, budget: int, full_url: str, apply_url: str) -> str:
     if result.exit_code in (EXIT_OK, EXIT_CHANGES):
         body = _plan_body(result.markdown)
         summary = "changes" if result.exit_code == EXIT_CHANGES else "no changes"
@@ -95,6 +97,12 @@ def _section(result: TenantResult, budget: int, full_url: str) -> str:
         body = f"plan failed (exit {result.exit_code})" + (f"\n\n```text\n{detail}\n```" if detail else "")
         summary = "failed"
     body = _cut(body, budget, full_url)
+    if SAFETY_LIMIT in body:
+        manual = f"[run the apply workflow by hand]({apply_url})" if apply_url else "run the apply workflow by hand"
+        body += (
+            f"\n\n> [!NOTE]\n> Over a safety limit, the apply after merging stops. Once someone has read this plan, "
+            f"{manual} with tenant `{result.tenant}` and `force` checked."
+        )
     return f"<details><summary><b>{_cell(result.tenant)}</b>: {summary}</summary>\n\n{body}\n\n</details>\n"
 
 
