@@ -111,7 +111,9 @@ def test_the_command_reads_the_plan_jobs_results(tmp_path: Path) -> None:
 
 
 def test_over_a_safety_limit_the_comment_points_to_the_manual_apply() -> None:
-    markdown = "### acme (acme.example.com)\n\n> [!WARNING]\n> Over the safety limit: 60 deletes; apply needs `--force`.\n"
+    markdown = (
+        "### acme (acme.example.com)\n\n> [!WARNING]\n> Over the safety limit: 60 deletes; apply needs `--force`.\n"
+    )
     body = render_comments([TenantResult("tenants/acme", 2, markdown)], apply_url="https://gh.example/apply.yml")[0]
     assert "[run the apply workflow by hand](https://gh.example/apply.yml) with tenant `tenants/acme`" in body
     quiet = render_comments([TenantResult("tenants/acme", 2, "### acme\n\nchanges\n")])[0]
