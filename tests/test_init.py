@@ -61,7 +61,7 @@ def test_a_repository_templates_folder_overrides_the_packaged_one(repo: Path) ->
     (repo / "templates" / "yealink.cfg.j2").write_text("#!version:1.0.0.1\n# ours for {{ phone.mac }}\n")
     result = run("validate", "repo/tenants")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == f"phone templates: {repo / 'templates'} (starter)"
+    assert result.output.splitlines()[-1] == "phone templates: repo/templates (starter)"
     rendered = run("render", "repo/tenants/starter")
     assert "# ours for" in rendered.output and "ntp_server1" not in rendered.output
 

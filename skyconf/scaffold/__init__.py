@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from skyconf.errors import SkyconfError
+from skyconf.errors import SkyconfError, display_path
 from skyconf.model.phone_templates import TEMPLATES_DIR
 from skyconf.model.phones import declared_phones, templates_folder
 from skyconf.resolve import Desired
@@ -70,6 +70,6 @@ def template_sources(desired: Iterable[Desired]) -> list[str]:
             folders.setdefault(templates_folder(d.tenant.folder), []).append(d.tenant.name)
     packaged = Path(__file__).resolve().parent.parent / TEMPLATES_DIR
     return [
-        f"phone templates: {'shipped with skyconf' if folder == packaged else folder} ({', '.join(names)})"
+        f"phone templates: {'shipped with skyconf' if folder == packaged else display_path(folder)} ({', '.join(names)})"
         for folder, names in folders.items()
     ]
