@@ -641,6 +641,16 @@ def test_drift_opens_then_updates_then_closes_one_issue(tmp_path: Path) -> None:
     assert closed[1][1]["state"] == "closed"
 
 
+def test_a_big_drift_keeps_every_tenant_in_the_issue(tmp_path: Path) -> None:
+    big = plan_markdown("a") + "```diff\n" + "+ create user 1000\n" * 4000 + "```\n"
+    drifted = {f"tenants/{n}": ("2", big.replace("| a |", f"| {n} |"), "") for n in ("a", "b", "c")}
+    (call,) = github_script("drift.yml", "report", DRIFT_STEP, tmp_path, drifted)
+    body = call[1]["body"]
+    assert len(body) <= 65536
+    assert re.findall(r"<details><summary><b>(.*?)</b>", body) == ["tenants/a", "tenants/b", "tenants/c"]
+    assert body.count("cut to fit") == 3 and body.count("```") % 2 == 0
+
+
 def test_drift_errors_fail_the_run_and_leave_the_issue_open(tmp_path: Path) -> None:
     issue = {"number": 9, "user": BOT, "body": "<!-- skyconf-drift -->\nold"}
     results = {"tenants/a": ("0", plan_markdown("a"), ""), "tenants/b": ("1", "", "boom")}
