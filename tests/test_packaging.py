@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -82,3 +83,21 @@ def test_a_repository_started_from_the_wheel_alone_validates(wheel: Path, tmp_pa
     assert (tmp_path / "repo" / ".github" / "workflows" / "plan.yml").read_bytes() == (
         REPO / ".github" / "workflows" / "plan.yml"
     ).read_bytes()
+
+
+def test_the_sdist_holds_the_files_not_links(tmp_path: Path) -> None:
+    """A wheel built from the sdist (what `python -m build` does) must get the files too."""
+    code = f"from setuptools import build_meta; print(build_meta.build_sdist({str(tmp_path)!r}))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        pytest.skip(f"cannot build an sdist here: {result.stderr[-500:]}")
+    with tarfile.open(tmp_path / result.stdout.strip().splitlines()[-1]) as tar:
+        members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if "/" in m.name}
+    for name in (
+        "skyconf/templates/yealink.cfg.j2",
+        "skyconf/schemas/tenant.schema.json",
+        "skyconf/scaffold/files/workflows/plan.yml",
+        "skyconf/scaffold/files/requirements-lock.txt",
+        "LICENSE",
+    ):
+        assert members[name].isfile(), name
