@@ -69,7 +69,5 @@ def template_sources(desired: Iterable[Desired]) -> list[str]:
         if declared_phones(d.tenant.tenant):
             folders.setdefault(templates_folder(d.tenant.folder), []).append(d.tenant.name)
     packaged = Path(__file__).resolve().parent.parent / TEMPLATES_DIR
-    return [
-        f"phone templates: {'shipped with skyconf' if folder == packaged else display_path(folder)} ({', '.join(names)})"
-        for folder, names in folders.items()
-    ]
+    shown = {folder: "shipped with skyconf" if folder == packaged else display_path(folder) for folder in folders}
+    return [f"phone templates: {shown[folder]} ({', '.join(names)})" for folder, names in folders.items()]
