@@ -13,6 +13,7 @@ import click
 
 from skyconf import eventloop, redact
 from skyconf.apply import Outcome
+from skyconf.audit import record_apply
 from skyconf.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -37,6 +38,7 @@ from skyconf.render.text import render_text
 from skyconf.repo import find_root
 from skyconf.resolve import Desired
 from skyconf.saved import read_saved, saved_text
+from skyconf.scaffold import template_sources
 from skyconf.schema import SCHEMA_PATH, schema_text
 
 if TYPE_CHECKING:  # the routing modules load only for --routing-window
@@ -55,6 +57,8 @@ if TYPE_CHECKING:  # the routing modules load only for --routing-window
         "selftest": "skyconf.cli.selftest:selftest",
         "calls": "skyconf.cli.calls:calls",
         "verify": "skyconf.cli.calls:verify",
+        "comment": "skyconf.cli.comment:comment",
+        "init": "skyconf.cli.init:init",
     },
 )
 @click.version_option(package_name="skyconf")
@@ -79,6 +83,8 @@ def validate(paths: list[Path], no_secrets: bool) -> None:
     _warnings(desired)
     for d in desired:
         out.print(f"{d.tenant.name}: ok ({len(d.state)} objects)", markup=False)
+    for line in template_sources(desired):  # which phone templates: the repository's own or skyconf's
+        out.print(line, markup=False)
 
 
 @main.command()
@@ -143,14 +149,15 @@ def _warnings(desired: list[Desired], show: bool = True) -> dict[str, list[str]]
 @pbx_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--force", is_flag=True, help="Apply even when the plan exceeds the tenant's safety limits.")
+@click.option("--audit-log", type=click.Path(path_type=Path), help="Append a JSON line recording this apply.")
 @friendly_errors
-def apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool) -> None:
+def apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool, audit_log: Path | None) -> None:
     """Make the PBX match the tenant YAML (shows the plan first).
 
     PATH is tenant folders, or one plan saved with `plan -o`: then apply refuses unless the live
     PBX and the YAML are still exactly what that plan was made from.
     """
-    failed = eventloop.run(_apply(list(paths), pbx, auto_approve, force))
+    failed = eventloop.run(_apply(list(paths), pbx, auto_approve, force, audit_log))
     sys.exit(EXIT_ERROR if failed else EXIT_OK)
 
 
@@ -158,7 +165,7 @@ def _wait_notice(message: str) -> None:
     err.print(message, style="yellow", markup=False)
 
 
-async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool) -> int:
+async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool, audit: Path | None) -> int:
     """The number of changes not applied; a declined prompt counts as one (exit 1: nothing was done)."""
     saved = read_saved(paths[0]) if len(paths) == 1 and paths[0].is_file() else None
     root = find_root(paths[0].parent) if saved else repo_root(paths)
@@ -183,6 +190,8 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
                 return 1
         total = sum(len(r.plan.changes) for r in runs)
         outcomes = await apply_runs(runs, _progress(total), force=force, session=session)
+    if audit:
+        record_apply(audit, outcomes, paths[0] if saved else None)
     failed = sum(1 for os_ in outcomes.values() for o in os_ if o.status != "done")
     applied = sum(1 for os_ in outcomes.values() for o in os_ if o.status == "done")
     if failed:

@@ -123,8 +123,10 @@ def template_name(phone: Phone, model: PhoneModel) -> str:
 
 
 def templates_folder(tenant_folder: Path) -> Path:
-    """The repository's templates/ folder (the repository root holds skyconf.yaml or .git)."""
-    return find_root(tenant_folder) / TEMPLATES_DIR
+    """The repository's own templates/ folder when it has one (the repository root holds skyconf.yaml
+    or .git), else the templates shipped inside skyconf, so a new tenants repository works as is."""
+    own = find_root(tenant_folder) / TEMPLATES_DIR
+    return own if own.is_dir() else Path(__file__).resolve().parent.parent / TEMPLATES_DIR
 
 
 def declared_phones(tenant: TenantBase) -> dict[str, tuple[str, Phone]]:
