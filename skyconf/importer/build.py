@@ -74,7 +74,8 @@ USER_KEYS = (
 
 @dataclass
 class Audio:
-    """A music-on-hold upload whose audio the API cannot give back: the file to put in the folder."""
+    """An upload (music on hold, a greeting, a prompt) whose audio the API cannot give back: the file to
+    put in the folder."""
 
     path: str
     sha256: str | None
