@@ -88,7 +88,8 @@ async def test_prompts_are_greetings_of_the_attendant_and_fields_of_it(workspace
     assert prompts["Open Hours"]["file"] == "greetings/main-menu.wav"
     assert prompts["default"] == {"text": CLOSED, "voice": "en-US-Wavenet-C", "language": "en-US"}
     assert "Holiday" not in prompts  # that menu states no prompt
-    assert state.get("auto_attendant", ("501",)).fields.get("prompts") == {}  # type: ignore[union-attr]
+    after_hours = state.get("auto_attendant", ("501",))
+    assert after_hours is not None and after_hours.fields.get("prompts") == {}
 
 
 async def test_only_declared_users_greetings_are_read(workspace: Path) -> None:
@@ -152,6 +153,30 @@ async def test_a_greeting_left_out_is_deleted_and_a_number_still_works(workspace
     ]
     user = (await portal_request("GET", ALICE)).json()
     assert user["voicemail-greeting-index"] == 0
+    await live(workspace)
+
+
+async def test_a_name_of_digits_is_that_number_and_unnamed_ones_go(workspace: Path) -> None:
+    await apply(workspace)
+    # Recorded by phone: greeting 2 of Alice, and one of Bob (who declares no greetings).
+    recorded = {"synchronous": "yes", "index": 2, "script": "recorded"}
+    for user in ("101", "102"):
+        assert (await portal_request("POST", f"/domains/{DOMAIN}/users/{user}/greetings", recorded)).status_code == 200
+    edit(workspace, "users.yaml", "greeting: standard ", "greeting: 3        ")
+    edit(
+        workspace, "users.yaml", "        standard: {file:", '        "3": {tts: Back soon.}\n        standard: {file:'
+    )
+    writes, _ = await apply(workspace)
+    assert sorted((w.method, w.path) for w in writes) == [
+        ("DELETE", f"{ALICE}/greetings/2"),  # not in Alice's list
+        ("POST", f"{ALICE}/greetings"),
+        ("PUT", ALICE),
+    ]
+    numbers = [g["ordinal-order"] for g in (await portal_request("GET", f"{ALICE}/greetings")).json()]
+    assert numbers == sorted([3, greeting_index("standard"), greeting_index("vacation")])
+    assert (await portal_request("GET", ALICE)).json()["voicemail-greeting-index"] == 3
+    bob = (await portal_request("GET", f"/domains/{DOMAIN}/users/102/greetings")).json()
+    assert [g["ordinal-order"] for g in bob] == [2]  # Bob's are not skyconf's to manage
     await live(workspace)
 
 
