@@ -91,6 +91,7 @@ def test_round_trip_plans_to_no_changes(applied: Path, monkeypatch: pytest.Monke
     assert "tenants/imported/moh/welcome.wav (missing; sha256 225d98e9cbcc…" in result.output
 
     shutil.copytree(applied / "tenants" / "example" / "moh", folder / "moh")
+    shutil.copytree(applied / "tenants" / "example" / "greetings", folder / "greetings")
     set_secrets(names, monkeypatch)
     plan = run("plan", "tenants/imported", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
@@ -188,6 +189,7 @@ def test_reimport_keeps_comments_and_order_and_takes_portal_changes(
     assert "wrote tenants/imported/users.yaml" in again.output and "wrote tenants/imported/phones" not in again.output
 
     shutil.copytree(applied / "tenants" / "example" / "moh", applied / "tenants" / "imported" / "moh")
+    shutil.copytree(applied / "tenants" / "example" / "greetings", applied / "tenants" / "imported" / "greetings")
     set_secrets(variables(again.output), monkeypatch)
     plan = run("plan", "tenants/imported", "--detailed-exitcode")
     assert plan.exit_code == 0, again.output + plan.output
@@ -283,6 +285,7 @@ def test_phone_keys_labels_settings_and_overrides_come_back(workspace: Path, mon
     assert "not fully recovered" not in result.output
 
     shutil.copytree(workspace / "tenants" / "example" / "moh", workspace / "tenants" / "imported" / "moh")
+    shutil.copytree(workspace / "tenants" / "example" / "greetings", workspace / "tenants" / "imported" / "greetings")
     set_secrets(variables(result.output), monkeypatch)
     plan = run("plan", "tenants/imported", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output

@@ -66,7 +66,7 @@ def report_lines(report: ImportReport) -> list[str]:
         lines.append("Set these environment variables before plan or apply (the secrets stay on the PBX):")
         lines += [f"  {name}" for name in report.variables]
     if report.audio:
-        lines.append("Music on hold: the API cannot download audio; put these WAV files in the folder:")
+        lines.append("Audio the API cannot download (music on hold, greetings, prompts); put these WAV files in place:")
         for a in report.audio:
             digest = f"sha256 {a.sha256[:12]}…" if a.sha256 else "uploaded in the portal: download it there"
             state = "differs from the PBX's" if a.state == "differs" else "missing"

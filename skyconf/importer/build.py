@@ -1,7 +1,8 @@
 """The import builder: live State -> the tenant's YAML data, section by section (see skyconf.importer).
 
 Why this module is long: the Builder is the `Export` every section's exporter sees, and it exports
-the parts that span kinds itself (users with their rules, own frames, contacts and music on hold),
+the parts that span kinds itself (users with their rules, own frames, contacts, music on hold and
+voicemail greetings),
 which share its state; priorities, profiles, secrets and phones are modules of their own.
 """
 
@@ -27,6 +28,7 @@ from skyconf.importer.secrets import Secrets
 from skyconf.importer.validate import MISSING, first_problem, remove_at
 from skyconf.load import Document, fill_secrets
 from skyconf.model.contacts import CONTACT, Contact, contact_yaml
+from skyconf.model.greetings import Greeting, audio_yaml, greeting_import_path, greeting_index
 from skyconf.model.kinds import SECTIONS, target_sections
 from skyconf.model.moh import MOH_FILE, MOH_PLAYLIST, MusicOnHold, UserMusicOnHold, import_path, moh_yaml
 from skyconf.model.phones import PHONE, PHONE_SETTINGS, PHONES
@@ -39,6 +41,7 @@ from skyconf.model.users import (
     USER,
     USER_CONTACT,
     USER_DEFAULTS,
+    USER_GREETING,
     USER_MOH_FILE,
     USER_MOH_PLAYLIST,
     USER_TIME_FRAME,
@@ -71,7 +74,8 @@ USER_KEYS = (
 
 @dataclass
 class Audio:
-    """A music-on-hold upload whose audio the API cannot give back: the file to put in the folder."""
+    """An upload (music on hold, a greeting, a prompt) whose audio the API cannot give back: the file to
+    put in the folder."""
 
     path: str
     sha256: str | None
@@ -266,6 +270,7 @@ class Builder:
             answering = user_rules(self, ext, rules[ext], profile_rules(self, profile, ext) if profile else {})
             if answering:
                 parts["answering_rules"] = answering
+            self._greetings(ext, minimal, full)
             merged = {**minimal, **extra, **parts}
             users[ext] = {k: merged[k] for k in USER_KEYS if k in merged}
             merged = {**full, **extra, "ring_timeout": live_ring, **parts}
@@ -405,6 +410,37 @@ class Builder:
             data = {"randomized": randomized, "comfort_repeat_seconds": comfort, "files": data["files"]}
         model = MusicOnHold if owner is None else UserMusicOnHold
         return self.validated(model, data, f"music on hold of {who}")
+
+    def _greetings(self, ext: str, minimal: dict[str, Any], full: dict[str, Any]) -> None:
+        """The user's greetings into both forms' `voicemail`, and the one that plays by its name."""
+        # A spoken greeting carries no name on the PBX: the folder's own names (by number) come back.
+        written = self.existing.get("users", ext, "voicemail", "greetings")
+        known = {greeting_index(str(n)): str(n) for n in written} if isinstance(written, dict) else {}
+        live: dict[str, dict[str, Any]] = {}
+        for r in self.live.under(USER_GREETING.name, ext):
+            name = r.key[1]
+            live[known.get(greeting_index(name), name) if name.isdigit() else name] = r.fields
+        greetings: dict[str, Any] = {}
+        for name in sorted(live, key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else 0, n)):
+            fields = live[name]
+            path = "" if fields.get("text") is not None else greeting_import_path(fields, ext, name)
+            data = self.validated(Greeting, audio_yaml(fields, path), f"user {ext}: greeting {name}")
+            if data is not None:
+                if path:
+                    self._audio(path, fields.get("sha256"), f"user {ext}")
+                greetings[name] = data
+        if not greetings:
+            return
+        active = self.user(ext).fields.get("voicemail_greeting")
+        named = next((n for n in greetings if greeting_index(n) == active and not n.isdigit()), None)
+        for form in (minimal, full):
+            voicemail = form.setdefault("voicemail", {})
+            if named is not None:
+                voicemail["greeting"] = named
+            voicemail["greetings"] = greetings
+
+    def audio_file(self, path: str, sha256: str | None, who: str) -> None:
+        self._audio(path, sha256, who)
 
     def _audio(self, path: str, sha256: str | None, who: str) -> None:
         if path in self.audio:

@@ -4,7 +4,10 @@ An attendant has one menu per domain time frame (`default` applies when no other
 keys "0"-"9" and "*" to forward targets (the answering-rule syntax: `user:`, `voicemail:`, `queue:`,
 `conference:`, `auto_attendant:` or an external number). `no_key_press` and `unassigned_key` say what
 happens when the caller presses nothing or a key without an option: `repeat`, `hangup`, or a target
-one of the menu's options also uses (the PBX can only send them to an option).
+one of the menu's options also uses (the PBX can only send them to an option). `prompt` is what the
+menu says first: a WAV file in the tenant folder or text to speech (see skyconf.model.greetings);
+the attendant's `prompts` field (time frame -> `{file, sha256}` or `{text, voice, language}`) is
+what a caller hears, for `skyconf simulate`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from skyconf.model.base import Build, Export, Needs, Strict, YamlPath
+from skyconf.model.greetings import Greeting, audio_fields, audio_yaml, greeting_import_path
 from skyconf.model.kinds import Kind, Section, register, register_section
 from skyconf.model.rules import DEFAULT_RULE
 from skyconf.model.targets import RING_TARGETS, target_prefixes
@@ -59,6 +63,8 @@ class Menu(Strict):
     """When the caller presses nothing: repeat, hangup, or a target one of the options uses."""
     unassigned_key: str | None = None
     """When the caller presses a key without an option: repeat, hangup, or an option's target."""
+    prompt: Greeting | None = None
+    """What the menu says first: {file: path} (a WAV file in the tenant folder) or {tts: text}."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -109,6 +115,7 @@ def attendant_resources(build: Build) -> None:
         path: YamlPath = ("auto_attendants", ext)
         needs: Needs = set()
         menus: dict[str, dict[str, str]] = {}
+        prompts: dict[str, dict[str, Any]] = {}
         for frame, menu in attendant.menus.items():
             mpath = (*path, "menus", frame)
             if frame != DEFAULT_RULE:
@@ -117,7 +124,14 @@ def attendant_resources(build: Build) -> None:
                     continue
                 needs.add(TIME_FRAME.ref(frame))
             menus[frame] = _menu(build, ext, menu, mpath, needs)
-        build.add(AUTO_ATTENDANT, (ext,), {"name": attendant.name, "menus": menus}, path, needs)
+            if menu.prompt is not None:
+                audio = audio_fields(build, menu.prompt, (*mpath, "prompt"))
+                if audio is not None:
+                    prompts[frame] = audio
+        fields: dict[str, Any] = {"name": attendant.name, "menus": menus}
+        if prompts:  # only prompts the YAML states are compared (others stay as the PBX has them)
+            fields["prompts"] = prompts
+        build.add(AUTO_ATTENDANT, (ext,), fields, path, needs)
 
 
 def _menu(build: Build, ext: str, menu: Menu, path: YamlPath, needs: Needs) -> dict[str, str]:
@@ -161,16 +175,29 @@ def _unknown_frame(name: str, known: list[str]) -> str:
     return f"no domain time frame named '{name}'{hint} (or 'default')"
 
 
-def attendant_yaml(fields: dict[str, Any], frames: list[str]) -> dict[str, Any]:
-    """A live attendant as YAML: menus in the order of `frames` (by priority), `default` last; keys in
-    keypad order, then the fallbacks."""
+def attendant_yaml(
+    fields: dict[str, Any], frames: list[str], prompts: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A live attendant as YAML: menus in the order of `frames` (by priority), `default` last; each
+    its `prompt` (from `prompts`, already YAML), keys in keypad order, then the fallbacks."""
     menus: dict[str, dict[str, str]] = fields.get("menus") or {}
     rank = {name: i for i, name in enumerate([*frames, DEFAULT_RULE])}
     out: dict[str, Any] = {}
     for frame in sorted(menus, key=lambda f: (rank.get(f, len(rank)), f)):
         menu = menus[frame]
-        out[frame] = {k: menu[k] for k in (*KEYS, *FALLBACKS) if k in menu}
+        prompt = {"prompt": prompts[frame]} if prompts and frame in prompts else {}
+        out[frame] = {**prompt, **{k: menu[k] for k in (*KEYS, *FALLBACKS) if k in menu}}
     return {"name": fields.get("name"), "menus": out}
+
+
+def prompt_yaml(ex: Export, ext: str, frame: str, audio: dict[str, Any]) -> dict[str, Any]:
+    """A live prompt as YAML; an upload's file is listed for the folder (the API gives no audio back)."""
+    if audio.get("text") is not None:
+        return audio_yaml(audio, "")
+    slug = "-".join("".join(c if c.isalnum() else " " for c in frame).split()).lower()
+    path = greeting_import_path(audio, ext, f"prompt-{slug}")
+    ex.audio_file(path, audio.get("sha256"), f"auto attendant {ext}")
+    return audio_yaml(audio, path)
 
 
 def attendant_export(ex: Export) -> dict[str, Any]:
@@ -205,8 +232,10 @@ def attendant_export(ex: Export) -> dict[str, Any]:
         if not menus:
             ex.note(f"auto attendant {ext}: no menu left; not imported")
             continue
+        live_prompts: dict[str, dict[str, Any]] = r.fields.get("prompts") or {}
+        prompts = {f: prompt_yaml(ex, ext, f, a) for f, a in live_prompts.items() if f in menus}
         data = ex.validated(
-            AutoAttendant, attendant_yaml({**r.fields, "menus": menus}, ex.frames), f"auto attendant {ext}"
+            AutoAttendant, attendant_yaml({**r.fields, "menus": menus}, ex.frames, prompts), f"auto attendant {ext}"
         )
         if data is not None:
             out[ext] = data

@@ -196,6 +196,10 @@ class Export(Protocol):
         """`data` checked with `model`: values it refuses are left out and noted; None when nothing is left."""
         ...
 
+    def audio_file(self, path: str, sha256: str | None, who: str) -> None:
+        """Note an uploaded file the folder needs at `path` (the API cannot give its audio back)."""
+        ...
+
     def target_ok(self, target: str, ext: str, kinds: tuple[str, ...] | None = None) -> bool:
         """Whether a forward target names something imported (so the YAML may say it)."""
         ...

@@ -1,19 +1,20 @@
 """Users (extensions) and the profiles they inherit answering rules from.
 
-Why this module is long: the `users:` section builds five kinds (the user, its own frames,
-rules and their order, contacts and music on hold), so its builder and those kinds' declarations
+Why this module is long: the `users:` section builds six kinds (the user, its own frames,
+rules and their order, contacts, music on hold and voicemail greetings), so its builder and those kinds' declarations
 live beside the models they read.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, field_validator
 
 from skyconf.model.base import Build, Needs, Strict, YamlPath, check_time_zone, unknown
 from skyconf.model.contacts import Contact, contact_resources
+from skyconf.model.greetings import Greeting, greeting_resources
 from skyconf.model.kinds import Kind, Section, register, register_section
 from skyconf.model.moh import UserMusicOnHold, moh_resources, moh_settings
 from skyconf.model.rules import DEFAULT_RULE, AnsweringRule, rule_resource_fields
@@ -56,8 +57,10 @@ class Voicemail(Strict):
     """What the user gets by email when a message arrives: nothing, a notification, or the audio attached."""
     cc: list[str] | None = None
     """Users (extensions) who also get each new message of this box."""
-    greeting: int | None = Field(None, ge=0, le=99)
-    """Which recorded greeting plays (0 = the system's "... is not available")."""
+    greeting: Annotated[int, Field(ge=0)] | str | None = None
+    """Which greeting plays: a name from `greetings`, or a number (0 = the system's "... is not available")."""
+    greetings: dict[str, Greeting] | None = None
+    """The user's own greetings by name: {file: path} (a WAV file in the tenant folder) or {tts: text}."""
     transcription: Literal["none", "deepgram", "google", "mutare", "voicebase"] | None = None
     """Transcribe new messages with this service, or none."""
     announce_caller_id: bool | None = None
@@ -245,6 +248,13 @@ USER_MOH_PLAYLIST = register(
     Kind("user_moh_playlist", "music on hold", ("user",), depends_on=(_USER_MOH_FILE,), owner=USER, singleton=True)
 )
 USER_MOH_FILE = register(replace(_USER_MOH_FILE, owner=USER_MOH_PLAYLIST))
+# A user's voicemail greetings (see skyconf.model.greetings): the set is present only where the YAML
+# declares `voicemail.greetings`, so only those users' greetings are read; a declared set is complete.
+_USER_GREETING = Kind("user_greeting", "greeting", ("user", "name"), depends_on=(USER,), prune_default=True)
+USER_GREETINGS = register(
+    Kind("user_greetings", "greetings", ("user",), depends_on=(_USER_GREETING,), owner=USER, singleton=True)
+)
+USER_GREETING = register(replace(_USER_GREETING, owner=USER_GREETINGS))
 ANSWER_RULE = register(
     Kind(
         "answer_rule",
@@ -300,8 +310,15 @@ def _user(build: Build, ext: str, user: User) -> None:
         if vm.email is not None:
             fields["voicemail_email"] = vm.email
     fields.update(user_settings(build, ext, user, path))
-    build.add(USER, (ext,), fields, path)
     owned: Needs = {USER.ref(ext)}
+    if user.voicemail is not None:
+        vm = user.voicemail
+        kinds = (USER_GREETING, USER_GREETINGS)
+        active = greeting_resources(build, ext, vm.greetings, vm.greeting, kinds, (*path, "voicemail"), owned)
+        fields.pop("voicemail_greeting", None)
+        if active is not None:
+            fields["voicemail_greeting"] = active
+    build.add(USER, (ext,), fields, path)
     contact_resources(build, user.contacts, USER_CONTACT, (ext,), (*path, "contacts"), owned)
     if user.music_on_hold is not None:
         moh_resources(

@@ -13,6 +13,11 @@ the destination. ``to-user`` (also the default when only ``destination-user`` is
 reaches users, conferences and other attendants, and attendants lead to each other in cycles (a main menu
 and its after-hours menu each offering the other), which no creation order could satisfy if the PBX
 refused an extension that does not exist yet.
+
+A single read carries ``audio``: the greeting of the attendant's extension whose number is the starting
+prompt's (``Prompt_100`` plays greeting 100, as in the spec's read example), when there is one. Deleting
+an attendant leaves its greetings (unstated in the spec; a new menu that gets the number again finds
+the old audio, which a client then replaces).
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from __future__ import annotations
 from typing import Any
 
 from skyconf.sandbox import targets
+from skyconf.sandbox.moh import _view
 from skyconf.sandbox.store import Doc
 from skyconf.sandbox.wire import ApiError, Reply, Req, Route, accepted, as_key, ok
 
 COLLECTION = "autoattendant"
+# The collection of greetings (skyconf.sandbox.greetings), which holds the prompts' audio.
+GREETINGS = "greeting"
 FIRST_PROMPT = 100
 
 
@@ -120,7 +128,10 @@ def _load(req: Req) -> Doc:
 
 
 def get_attendant(req: Req) -> Reply:
-    return ok(_load(req))
+    doc = _load(req)
+    number = str(doc["starting-prompt"]).rpartition("_")[2]
+    audio = req.store.get(req.domain, GREETINGS, req.user, number) if number.isdigit() else None
+    return ok({**doc, "audio": _view(audio)} if audio is not None else doc)
 
 
 def update_attendant(req: Req) -> Reply:

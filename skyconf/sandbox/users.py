@@ -17,8 +17,9 @@ from skyconf.sandbox.store import Doc, Store
 from skyconf.sandbox.wire import ApiError, Reply, Req, Route, accepted, as_key, now, ok
 
 COLLECTION = "user"
-# Children removed with their user (answer rules, user time frames, user contacts, user MOH, SIP devices).
-CHILD_COLLECTIONS = ("answerrule", "timeframe", "contact", "moh", "device")
+# Children removed with their user (answer rules, user time frames, user contacts, user MOH, SIP devices,
+# greetings).
+CHILD_COLLECTIONS = ("answerrule", "timeframe", "contact", "moh", "device", "greeting")
 
 SCOPES = (
     "Basic User",

@@ -374,6 +374,33 @@ def test_multipart_field_names(spec_checker: SpecChecker) -> None:
     assert any("missing required multipart field 'synchronous'" in p for p in problems)
 
 
+# -- greetings (a user's, and an auto attendant's prompts) ----------------------------------------------
+
+
+def test_greeting_bodies(spec_checker: SpecChecker) -> None:
+    path = f"{D}/users/500/greetings"
+    tts = {"synchronous": "yes", "script": "Press 1 for sales.", "index": 100, "voice_id": "en-US-Wavenet-C"}
+    assert spec_checker.check_request("POST", path, {}, tts, JSON) == []
+    upload = {
+        "synchronous": "yes",
+        "index": 1234,
+        "script": "standard: greetings/alice.wav sha256:00",
+        "convert": "yes",
+        "encoding": "audio/wav",
+        "base64_file": "UklGRg==",
+    }
+    assert spec_checker.check_request("POST", path, {}, upload, JSON) == []
+    assert spec_checker.check_request("PUT", f"{path}/1234", {}, {"synchronous": "yes", "script": "Hi"}, JSON) == []
+    problems = joined(spec_checker.check_request("POST", path, {}, {"synchronous": "yes", "index": 1}, JSON))
+    assert "(CreateGreetingTTS)] body: 'script' is a required property" in problems
+    problems = joined(spec_checker.check_request("POST", path, {}, {**tts, "index": "first"}, JSON))
+    assert "body.index: 'first' is not of type 'integer'" in problems
+    listed = [{"filename": "greeting-1.wav", "ordinal-order": "one"}]
+    assert "ordinal-order: 'one' is not of type 'integer'" in joined(
+        spec_checker.check_response("GET", path, 200, listed)
+    )
+
+
 # -- relaxations: each one tolerates exactly its case, and is reported once switched off ---------------
 
 

@@ -48,6 +48,8 @@ async def test_creates_updates_and_prunes_conform(workspace: Path, spec_checker:
     edit(tenant / "phones.yaml", '  "00-04-F2-11-22-33":', '  "00-04-F2-11-22-44":')
     edit(tenant / "conferences.yaml", "Sales Bridge", "Sales Bridge Two")
     edit(tenant / "call_queues.yaml", '["104", "101"]', '["101", "104"]')
+    edit(tenant / "users.yaml", "I am away this week", "I am back on Monday")
+    edit(tenant / "auto_attendants.yaml", "Acme is closed.", "Acme is closed now.")
     changed = await apply_logged(workspace)
 
     writes = [e for e in changed if e.is_write]
@@ -55,6 +57,8 @@ async def test_creates_updates_and_prunes_conform(workspace: Path, spec_checker:
     assert {("PUT", "conferences"), ("PUT", "phones"), ("DELETE", "phones"), ("DELETE", "users")} <= kinds, kinds
     assert any(e.method == "DELETE" and "/autoattendants/" in e.path for e in writes)  # the pruned menu 501
     assert any(e.method == "PUT" and "/agents/" in e.path for e in writes)
+    assert any(e.method == "PUT" and "/users/101/greetings/" in e.path for e in writes)  # a greeting's text
+    assert any(e.method == "PUT" and "/users/500/greetings/" in e.path for e in writes)  # a prompt's text
     report = spec_checker.report([*created, *changed])
     assert report.problems == [], report.problems
     # What the spec alone would have refused, and which tolerance let it through.
@@ -105,6 +109,7 @@ CREATES = {  # kind -> (key, the create's path)
     "auto_attendant": (("501",), "/autoattendants"),
     "answer_rule": (("101", "default"), "/users/101/answerrules"),
     "user_time_frame": (("101", "Lunch"), "/users/101/timeframes"),
+    "user_greeting": (("101", "vacation"), "/users/101/greetings"),
 }
 
 
