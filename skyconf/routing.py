@@ -262,6 +262,13 @@ def behaviour(routing: Routing, *, names: bool = True) -> str:
     return _Words(routing.names if names else {}).rule(_heard(routing.steps))
 
 
+def frame_active(state: State, name: str, at: dt.datetime) -> bool:
+    """Whether the domain time frame `name` is active at `at` (in the domain's zone)."""
+    pbx = _Pbx(state)
+    frame = pbx.frame("", name)
+    return frame is not None and frame.active(pbx.domain_zone, at)
+
+
 def frame_label(rule: str | None) -> str:
     return "default" if rule == DEFAULT_RULE else (rule or "no rule")
 

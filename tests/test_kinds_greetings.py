@@ -87,7 +87,7 @@ async def test_prompts_are_greetings_of_the_attendant_and_fields_of_it(workspace
     prompts = attendant.fields["prompts"]
     assert prompts["Open Hours"]["file"] == "greetings/main-menu.wav"
     assert prompts["default"] == {"text": CLOSED, "voice": "en-US-Wavenet-C", "language": "en-US"}
-    assert "Holiday" not in prompts  # that menu states no prompt
+    assert prompts["Holiday"]["text"].startswith("Happy holidays from Acme.")
     after_hours = state.get("auto_attendant", ("501",))
     assert after_hours is not None and after_hours.fields.get("prompts") == {}
 

@@ -58,6 +58,8 @@ LIVE_EDIT: dict[str, Callable[[Fields], Fields]] = {
     "phone": lambda f: {**f, "lines": ["103"], "config": f["config"].replace("Alice Chen", "Alicia Chen")},
     "call_queue": lambda f: {**f, "agents": ["101", "104", "103"], "dispatch": "round_robin"},
     "phone_number": lambda f: {**f, "to": "user:102", "description": "Old main line"},
+    "user_greeting": lambda f: {**f, "sha256": "0" * 64},
+    "user_greetings": lambda f: {**f},
 }
 # Which of a kind's objects each golden shows (the most telling one), by key; else the first.
 PICK: dict[str, tuple[str, ...]] = {

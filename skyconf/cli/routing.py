@@ -12,8 +12,9 @@ import click
 
 from skyconf import eventloop
 from skyconf.cli.common import friendly_errors, load_tenants, out
+from skyconf.entry import describe_entry, enter, number_key, users_behind
 from skyconf.errors import SkyconfError, display_path
-from skyconf.model.timeframes import parse_local
+from skyconf.model.timeframes import TIME_FRAMES, parse_local
 from skyconf.model.users import USER
 from skyconf.pipeline import Session, plan_tenants, repo_root
 from skyconf.render.timeline_html import render_timeline_html
@@ -32,17 +33,29 @@ pbx_option = click.option("--pbx", "pbx", help="Connection profile for --live in
 
 @click.command()
 @tenant_argument
-@click.option("--ext", required=True, help="The extension called, e.g. 101.")
+@click.option("--ext", help="The extension called, e.g. 101.")
+@click.option("--number", help='An outside number the tenant declares, e.g. "+1 416 555 0100".')
 @click.option("--at", "at_text", required=True, help='When, in the tenant\'s time zone: "YYYY-MM-DD HH:MM".')
 @live_option
 @pbx_option
 @friendly_errors
-def simulate(path: Path, ext: str, at_text: str, live: bool, pbx: str | None) -> None:
-    """Say what happens to a call to --ext at --at: which rule applies, who rings, then what."""
+def simulate(path: Path, ext: str | None, number: str | None, at_text: str, live: bool, pbx: str | None) -> None:
+    """Say what happens to a call to --ext (or to the outside number --number) at --at: which rule
+    applies, who rings, then what; a number is followed through its auto attendant's menu."""
     desired = _one_tenant(path)
     zone = _tenant_zone(desired)
     at = _local(at_text, zone, "--at")
     state, source = _state(path, desired, live, pbx)
+    if (ext is None) == (number is None):
+        raise SkyconfError("name one of --ext or --number")
+    if number is not None:
+        key = number_key(state, number, desired.tenant.tenant.country)
+        local = at.astimezone(zone)
+        out.print(f"Call to {key} on {local:%a %Y-%m-%d %H:%M %Z} ({zone.key}), {source}:", style="bold", markup=False)
+        priorities = {name: f.priority for name, f in TIME_FRAMES.of(desired.tenant.tenant).items()}
+        out.print(describe_entry(enter(state, key, at, priorities)), markup=False)
+        return
+    assert ext is not None
     _check_users(state, [ext], source)
     local, own = at.astimezone(zone), user_zone(state, ext)
     header = f"Call to {ext} on {local:%a %Y-%m-%d %H:%M %Z} ({zone.key}), {source}"
@@ -57,12 +70,20 @@ def simulate(path: Path, ext: str, at_text: str, live: bool, pbx: str | None) ->
 @click.option("--from", "from_text", required=True, help='Start, in the tenant\'s time zone: "YYYY-MM-DD [HH:MM]".')
 @click.option("--to", "to_text", required=True, help="End: a date counts whole (inclusive), a date and time does not.")
 @click.option("--ext", "exts", multiple=True, help="Only these extensions (repeatable); default: every user.")
+@click.option("--number", help="Start at an outside number: the users its calls can reach (through its attendant).")
 @click.option("--html", "html_file", type=click.Path(path_type=Path, dir_okay=False), help="Also write an HTML page.")
 @live_option
 @pbx_option
 @friendly_errors
 def timeline(
-    path: Path, from_text: str, to_text: str, exts: tuple[str, ...], html_file: Path | None, live: bool, pbx: str | None
+    path: Path,
+    from_text: str,
+    to_text: str,
+    exts: tuple[str, ...],
+    number: str | None,
+    html_file: Path | None,
+    live: bool,
+    pbx: str | None,
 ) -> None:
     """List, per user, the stretches of time with the same call routing between --from and --to."""
     desired = _one_tenant(path)
@@ -74,6 +95,12 @@ def timeline(
         raise SkyconfError(f"the window is longer than {MAX_DAYS} days; pick a shorter one")
     state, source = _state(path, desired, live, pbx)
     chosen = list(exts) or sorted((key[0] for key in state.keys(USER.name)), key=lambda e: (len(e), e))
+    if number is not None:
+        key = number_key(state, number, desired.tenant.tenant.country)
+        chosen = users_behind(state, key)
+        if not chosen:
+            raise SkyconfError(f"calls to {key} reach no user {source} (is it one of the tenant's numbers?)")
+        source = f"{source}, calls to {key} ({', '.join(chosen)})"
     _check_users(state, chosen, source)
     timelines = {ext: intervals(state, ext, start, end) for ext in chosen}
     out.print(f"Call routing {source}, times in {zone.key}:", style="bold", markup=False)

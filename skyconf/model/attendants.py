@@ -63,7 +63,7 @@ class Menu(Strict):
     """When the caller presses nothing: repeat, hangup, or a target one of the options uses."""
     unassigned_key: str | None = None
     """When the caller presses a key without an option: repeat, hangup, or an option's target."""
-    prompt: Greeting | None = None
+    prompt: Greeting | None = Field(None, examples=[{"tts": "Thank you for calling. Press 1 for sales."}])
     """What the menu says first: {file: path} (a WAV file in the tenant folder) or {tts: text}."""
 
     @field_validator("*", mode="before")

@@ -59,7 +59,9 @@ class Voicemail(Strict):
     """Users (extensions) who also get each new message of this box."""
     greeting: Annotated[int, Field(ge=0)] | str | None = None
     """Which greeting plays: a name from `greetings`, or a number (0 = the system's "... is not available")."""
-    greetings: dict[str, Greeting] | None = None
+    greetings: dict[str, Greeting] | None = Field(
+        None, examples=[{"standard": {"file": "greetings/alice.wav"}, "away": {"tts": "I am away this week."}}]
+    )
     """The user's own greetings by name: {file: path} (a WAV file in the tenant folder) or {tts: text}."""
     transcription: Literal["none", "deepgram", "google", "mutare", "voicebase"] | None = None
     """Transcribe new messages with this service, or none."""
