@@ -26,11 +26,11 @@ def test_the_example_warns_of_rules_behind_an_always_on_frame(workspace: Path) -
     assert found == [
         "tenants/example/profiles.yaml:11:7: profiles.office.answering_rules.default: warning: profile office's "
         "rule 'default' can never apply (for user 101): time frame 'Closed Hours' is always active and comes first",
-        "tenants/example/users.yaml:61:7: users.102.answering_rules.default: warning: user 102's rule 'default' "
+        "tenants/example/users.yaml:67:7: users.102.answering_rules.default: warning: user 102's rule 'default' "
         "can never apply (for user 102): time frame 'Closed Hours' is always active and comes first",
-        "tenants/example/users.yaml:72:7: users.103.answering_rules.default: warning: user 103's rule 'default' "
+        "tenants/example/users.yaml:78:7: users.103.answering_rules.default: warning: user 103's rule 'default' "
         "can never apply (for user 103): time frame 'Closed Hours' is always active and comes first",
-        "tenants/example/users.yaml:73:3: users.104: warning: user 104 has no rule for time frame 'Holiday', "
+        "tenants/example/users.yaml:79:3: users.104: warning: user 104 has no rule for time frame 'Holiday', "
         "which 3 of 4 users have",
     ]
 
@@ -73,4 +73,4 @@ def test_validate_and_plan_print_warnings_on_stderr_and_succeed(workspace: Path)
     doc = runner.invoke(main, ["plan", "tenants/example", "--format", "json"], catch_exceptions=False)
     assert len(json.loads(doc.stdout)["tenants"][0]["warnings"]) == 4
     listed = [line for line in plan.stdout.splitlines() if line.startswith("- :warning: ")]
-    assert len(listed) == 4 and "users.yaml:73:3: users.104" in listed[-1]
+    assert len(listed) == 4 and "users.yaml:79:3: users.104" in listed[-1]
