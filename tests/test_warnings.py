@@ -62,7 +62,7 @@ def test_validate_and_plan_print_warnings_on_stderr_and_succeed(workspace: Path)
     result = runner.invoke(main, ["validate", "tenants/example"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "can never apply" in result.stderr and "can never apply" not in result.stdout
-    assert result.stdout.strip() == "example: ok (51 objects)\nphone templates: templates (example)"
+    assert result.stdout.strip() == "example: ok (54 objects)\nphone templates: templates (example)"
     text = runner.invoke(main, ["plan", "tenants/example"], catch_exceptions=False)
     assert text.exit_code == 0
     assert "user 104 has no rule for time frame 'Holiday'" in text.stderr
