@@ -13,17 +13,15 @@ attendant's user); `write_greeting` and `decode_audio` serve the attendant mappi
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from typing import Any
 
-from skyconf.errors import SkyconfError
 from skyconf.model.greetings import greeting_index
 from skyconf.model.users import USER_GREETING, USER_GREETINGS
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError
 from skyconf.providers.netsapiens.base import Context, Mapping
+from skyconf.providers.netsapiens.media import media_body
 from skyconf.resources import Resource
 
 _SCRIPT = re.compile(r"^(?:(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*): )?(?P<path>.+) sha256:(?P<hex>[0-9a-f]{64})$")
@@ -52,28 +50,8 @@ def decode_audio(item: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
 def audio_body(ctx: Context, fields: dict[str, Any], name: str | None) -> dict[str, Any]:
     """The body that sends a greeting's content: the text to speak, or the file (base64) with its
     description (`<name>: <path> sha256:<hex>`; no name for a prompt)."""
-    if fields.get("text") is not None:
-        body: dict[str, Any] = {"synchronous": "yes", "script": fields["text"]}
-        if fields.get("voice"):
-            body["voice_id"] = fields["voice"]
-        if fields.get("language"):
-            body["voice_language"] = fields["language"]
-        return body
-    relative = str(fields["file"])
-    try:
-        data = (ctx.folder / relative).read_bytes()
-    except OSError as exc:
-        raise SkyconfError(f"greetings: cannot read {relative}: {exc.strerror}") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != fields.get("sha256"):
-        raise SkyconfError(f"greetings: {relative} changed since the plan was made; plan again")
-    return {
-        "synchronous": "yes",
-        "script": f"{name + ': ' if name else ''}{relative} sha256:{digest}",
-        "convert": "yes",
-        "encoding": "audio/wav",
-        "base64_file": base64.b64encode(data).decode("ascii"),
-    }
+    file = None if fields.get("text") is not None else str(fields["file"])
+    return media_body(ctx, "greetings", fields, file, f"{name}: " if name else "")
 
 
 async def write_greeting(

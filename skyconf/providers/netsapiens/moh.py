@@ -17,18 +17,16 @@ straight to their final index, so they never move afterwards.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from skyconf.errors import SkyconfError
 from skyconf.model.moh import MOH_FILE, MOH_PLAYLIST, file_key, tts_key
 from skyconf.model.users import USER_MOH_FILE, USER_MOH_PLAYLIST
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import ApiError
 from skyconf.providers.netsapiens.base import Context, Mapping
+from skyconf.providers.netsapiens.media import media_body
 from skyconf.resources import Resource
 
 STEP = 100
@@ -207,28 +205,7 @@ async def _write_at(ctx: Context, scope: _Scope, key: str, fields: dict[str, Any
 
 def _content(ctx: Context, key: str, fields: dict[str, Any]) -> dict[str, Any]:
     """The body that sends an entry's content: the audio (base64) or the text to speak."""
-    if key.startswith("tts:"):
-        body: dict[str, Any] = {"synchronous": "yes", "script": fields["text"]}
-        if fields.get("voice"):
-            body["voice_id"] = fields["voice"]
-        if fields.get("language"):
-            body["voice_language"] = fields["language"]
-        return body
-    relative = key.removeprefix("file:")
-    try:
-        data = (ctx.folder / relative).read_bytes()
-    except OSError as exc:
-        raise SkyconfError(f"music on hold: cannot read {relative}: {exc.strerror}") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != fields.get("sha256"):
-        raise SkyconfError(f"music on hold: {relative} changed since the plan was made; plan again")
-    return {
-        "synchronous": "yes",
-        "script": f"{relative} sha256:{digest}",
-        "convert": "yes",
-        "encoding": "audio/wav",
-        "base64_file": base64.b64encode(data).decode("ascii"),
-    }
+    return media_body(ctx, "music on hold", fields, None if key.startswith("tts:") else key.removeprefix("file:"))
 
 
 async def _drop(ctx: Context, scope: _Scope, index: object) -> None:
