@@ -27,6 +27,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         field, message = _cut(_one_line(self.field), FIELD_LIMIT), _cut(_one_line(self.message), MESSAGE_LIMIT)
+        if field != field.strip():  # a key with spaces at its ends: quoted, so the reader sees them
+            field = repr(field)
         return f"{where}: {field}: {message}" if field.strip() else f"{where}: {message}"
 
 
