@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from skyconf.sandbox import autoattendants
-from skyconf.sandbox.moh import _audiofile, _fields, _index, _view
+from skyconf.sandbox.moh import _audiofile, _fields, _index, _view, _written, count_audio, create_audio, list_audio
 from skyconf.sandbox.store import Doc
 from skyconf.sandbox.users import COLLECTION as USERS
-from skyconf.sandbox.wire import ApiError, Reply, Req, Route, accepted, now, ok
+from skyconf.sandbox.wire import ApiError, Reply, Req, Route, accepted, ok
 
 COLLECTION = autoattendants.GREETINGS
 
@@ -43,33 +43,16 @@ def _load(req: Req, owner: str) -> Doc:
     return doc
 
 
-def _written(req: Req, doc: Doc) -> Reply:
-    return ok(_view(doc)) if req.sync() else accepted()
-
-
 def list_greetings(req: Req) -> Reply:
-    docs = req.store.docs(req.domain, COLLECTION, _owner(req))
-    return ok([_view(d) for d in sorted(docs, key=lambda d: d["ordinal-order"])])
+    return list_audio(req, COLLECTION, _owner(req))
 
 
 def count_greetings(req: Req) -> Reply:
-    docs = req.store.docs(req.domain, COLLECTION, _owner(req))
-    return ok({"count": len(docs), "size": sum(d["_size"] for d in docs)})
+    return count_audio(req, COLLECTION, _owner(req))
 
 
 def create_greeting(req: Req) -> Reply:
-    owner = _owner(req)
-    values, audio, source = _fields(req)
-    existing = req.store.docs(req.domain, COLLECTION, owner)
-    if values.get("index") not in (None, ""):
-        index = _index(values["index"])
-        if any(d["ordinal-order"] == index for d in existing):
-            raise ApiError(409, f"Greeting {index} already exists")
-    else:
-        index = 1 + max((d["ordinal-order"] for d in existing), default=0)
-    doc = _doc(index, values, audio, source, now())
-    req.store.put(req.domain, COLLECTION, owner, str(index), doc)
-    return _written(req, doc)
+    return create_audio(req, COLLECTION, _owner(req), "Greeting", _doc)
 
 
 def get_greeting(req: Req) -> Reply:

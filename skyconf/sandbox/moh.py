@@ -14,6 +14,7 @@ import binascii
 import io
 import struct
 import wave
+from collections.abc import Callable
 from typing import Any
 
 from skyconf.sandbox.store import Doc
@@ -127,29 +128,42 @@ def _written(req: Req, doc: Doc) -> Reply:
     return ok(_view(doc)) if req.sync() else accepted()
 
 
-def list_moh(req: Req) -> Reply:
-    docs = req.store.docs(req.domain, COLLECTION, _parent(req))
+def list_audio(req: Req, collection: str, parent: str) -> Reply:
+    """A list of Audiofiles (music on hold, greetings) in index order."""
+    docs = req.store.docs(req.domain, collection, parent)
     return ok([_view(d) for d in sorted(docs, key=lambda d: d["ordinal-order"])])
 
 
-def count_moh(req: Req) -> Reply:
-    docs = req.store.docs(req.domain, COLLECTION, _parent(req))
+def count_audio(req: Req, collection: str, parent: str) -> Reply:
+    docs = req.store.docs(req.domain, collection, parent)
     return ok({"count": len(docs), "size": sum(d["_size"] for d in docs)})
 
 
-def create_moh(req: Req) -> Reply:
-    parent = _parent(req)
+def create_audio(req: Req, collection: str, parent: str, what: str, make: Callable[..., Doc]) -> Reply:
+    """Create an Audiofile at the body's `index` (409 when taken), else after the last one."""
     values, audio, source = _fields(req)
-    existing = req.store.docs(req.domain, COLLECTION, parent)
+    existing = req.store.docs(req.domain, collection, parent)
     if values.get("index") not in (None, ""):
         index = _index(values["index"])
         if any(d["ordinal-order"] == index for d in existing):
-            raise ApiError(409, f"MOH index {index} already exists")
+            raise ApiError(409, f"{what} {index} already exists")
     else:
         index = 1 + max((d["ordinal-order"] for d in existing), default=0)
-    doc = _audiofile(index, values, audio, source, now())
-    req.store.put(req.domain, COLLECTION, parent, str(index), doc)
+    doc = make(index, values, audio, source, now())
+    req.store.put(req.domain, collection, parent, str(index), doc)
     return _written(req, doc)
+
+
+def list_moh(req: Req) -> Reply:
+    return list_audio(req, COLLECTION, _parent(req))
+
+
+def count_moh(req: Req) -> Reply:
+    return count_audio(req, COLLECTION, _parent(req))
+
+
+def create_moh(req: Req) -> Reply:
+    return create_audio(req, COLLECTION, _parent(req), "MOH index", _audiofile)
 
 
 def _load(req: Req, parent: str) -> Doc:
