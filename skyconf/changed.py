@@ -14,8 +14,10 @@ reported separately (`Changes.removed`) so the CLI can say so in the CI log.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
+import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +103,8 @@ def _toplevel(path: Path) -> Path:
     return Path(proc.stdout.strip()).resolve()
 
 
-def _changed_files(top: Path, base: str, paths: list[Path], shared: Sequence[str]) -> list[str]:
-    """Paths (relative to the git top level) that differ from the merge base, plus untracked ones."""
+def since_commit(top: Path, base: str) -> str:
+    """The commit a change is measured from: the merge base of `base` and HEAD."""
     if not base or base.startswith("-"):
         raise SkyconfError(f"not a git revision: {base!r}")
     verify = _git(top, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False)
@@ -113,7 +115,32 @@ def _changed_files(top: Path, base: str, paths: list[Path], shared: Sequence[str
     base_commit = verify.stdout.strip()
     merge_base = _git(top, "merge-base", base_commit, "HEAD", check=False)
     # No common ancestor (unrelated histories, or a shallow clone cut above it): compare with REF itself.
-    since = merge_base.stdout.strip() if merge_base.returncode == 0 else base_commit
+    return merge_base.stdout.strip() if merge_base.returncode == 0 else base_commit
+
+
+def export_folder(top: Path, commit: str, folder: Path, dest: Path) -> bool:
+    """Write `folder` (under the git top level `top`) as it was at `commit` into `dest`, at the same
+    path relative to `dest` as to `top`; False when the folder did not exist then."""
+    rel = folder.resolve().relative_to(top).as_posix()
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
+    proc = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "--", rel], cwd=top, env=env, capture_output=True, check=False
+    )
+    if proc.returncode != 0:
+        return False
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return (dest / rel).is_dir()
+
+
+def git_toplevel(path: Path) -> Path:
+    """The top level of the git repository holding `path` (SkyconfError when there is none)."""
+    return _toplevel(path)
+
+
+def _changed_files(top: Path, base: str, paths: list[Path], shared: Sequence[str]) -> list[str]:
+    """Paths (relative to the git top level) that differ from the merge base, plus untracked ones."""
+    since = since_commit(top, base)
     diff = _git(top, "diff", "--name-only", "--no-renames", "-z", since, "--")
     root = find_root(paths[0]).resolve()
     scopes = [str(p.resolve()) for p in paths] + [str(root / s.rstrip("/")) for s in shared]

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +26,18 @@ from skyconf.errors import ConfigError, Problem, SkyconfError
 from skyconf.load import load_tenant, tenant_folders
 from skyconf.lock import lock_path
 from skyconf.model.tenant import Safety
-from skyconf.plan import Change, Limits, Plan, TenantPlan, check_limits, diff, fingerprint, owner_fields, secret_digest
+from skyconf.plan import (
+    Change,
+    Limits,
+    Plan,
+    Scoped,
+    TenantPlan,
+    check_limits,
+    diff,
+    fingerprint,
+    owner_fields,
+    secret_digest,
+)
 from skyconf.providers import Connection, Provider
 from skyconf.repo import find_root
 from skyconf.resolve import Desired, resolve
@@ -46,8 +57,19 @@ UNCOUNTED_KINDS = frozenset({"answer_rule_order"})
 class TenantRun:
     desired: Desired
     connection: Connection
+    # What the plan read: in a scoped plan, only its objects.
     live: State
     plan: TenantPlan
+
+    @property
+    def live_view(self) -> State:
+        """The live tenant as the plan sees it: a scoped plan takes every object it did not read to be
+        as declared (routing questions need the whole tenant, its frames and users)."""
+        scope = self.plan.scope
+        if scope is None or scope.objects is None:
+            return self.live
+        objects = scope.objects
+        return State.of([*(r for r in self.desired.state if r.ref not in objects), *self.live])
 
 
 def load_all(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:
@@ -128,16 +150,31 @@ class Session:
         return path.read_text().strip().encode()
 
 
-async def plan_tenants(session: Session, desired: list[Desired], saved: SavedPlan | None = None) -> list[TenantRun]:
+async def plan_tenants(
+    session: Session,
+    desired: list[Desired],
+    saved: SavedPlan | None = None,
+    scopes: Mapping[str, Scoped] | None = None,
+) -> list[TenantRun]:
     """Read each tenant's live state and plan it. With `saved`, refuse unless the live state and the
-    changes are still exactly what that saved plan recorded."""
+    changes are still exactly what that saved plan recorded. With `scopes` (by tenant name, see
+    skyconf.scope), a tenant whose scope lists objects is read and planned for those objects only."""
     key = session.plan_key()
+    scopes = scopes or {}
 
     async def one(d: Desired) -> TenantRun:
-        conn = session.provider(d.tenant.tenant.pbx).tenant(d.scope)
+        scoped = scopes.get(d.tenant.name)
+        only = scoped.objects if scoped else None
+        conn = session.provider(d.tenant.tenant.pbx).tenant(replace(d.scope, only=only))
         live = await conn.read()
-        changes, unmanaged = diff(d.state, live, d.prune)
-        repairs = duplicate_deletes(d.state, live, changes, unmanaged)
+        want, population = d.state, live
+        if only is not None:
+            want, live = d.state.restricted(only), live.restricted(only)
+            # The safety limits' shares are of the whole tenant, which a scoped read does not see:
+            # the declared objects stand in for it, with the live ones this plan read.
+            population = State.of([*d.state, *(r for r in live if r.ref not in d.state.resources)])
+        changes, unmanaged = diff(want, live, d.prune)
+        repairs = duplicate_deletes(want, live, changes, unmanaged)
         changes = sorted([*changes, *repairs], key=lambda c: (c.phase, c.kind, c.key))
         t = d.tenant
         resumed = read_journal(session.root, t.tenant.domain)
@@ -151,9 +188,10 @@ async def plan_tenants(session: Session, desired: list[Desired], saved: SavedPla
             unmanaged,
             lambda: fingerprint(live, key),
             _relative(t.folder, session.root),
-            check_limits(counted, live, d.limits),
+            check_limits(counted, population, d.limits),
             owner_fields(changes, d.state, live),
             loosened_limits(d.limits),
+            scoped,
         )
         return TenantRun(d, conn, live, plan)
 

@@ -51,6 +51,27 @@ class Change:
         return (1, -level) if self.action == "delete" else (0, level)
 
 
+@dataclass(frozen=True)
+class Scoped:
+    """What a plan asked to be scoped (`plan --changed-since REF`) covers. `objects` are the objects
+    read and planned; None when the plan is full after all, and `reason` says why."""
+
+    since: str
+    changed: int = 0
+    objects: frozenset[tuple[str, Key]] | None = None
+    reason: str = ""
+
+    @property
+    def note(self) -> str:
+        """What every format of the plan says about its scope."""
+        if self.objects is None:
+            return f"full plan: {self.reason}"
+        return (
+            f"scoped plan: {self.changed} object(s) changed since {self.since}; "
+            "drift elsewhere is not checked: run a full plan"
+        )
+
+
 @dataclass
 class TenantPlan:
     tenant: str
@@ -71,6 +92,8 @@ class TenantPlan:
     # The tenant's safety values above their defaults, in words ("max_delete_share 0.5 (default
     # 0.25)"): every plan of a tenant that loosened its limits says so.
     loosened_limits: list[str] = field(default_factory=list)
+    # Set for plans asked to be scoped (see Scoped); None for a plain full plan.
+    scope: Scoped | None = None
 
     @functools.cached_property
     def fingerprint(self) -> str:

@@ -7,7 +7,7 @@ leaves out is left alone on the PBX. The kinds themselves are declared in `skyco
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +92,10 @@ class State:
             for (k, key), r in self.resources.items():
                 self._by_kind.setdefault(k, {})[key] = r
         return self._by_kind
+
+    def restricted(self, refs: Container[tuple[str, Key]]) -> State:
+        """The resources whose (kind, key) is in `refs` (a scoped plan's objects)."""
+        return State({ref: r for ref, r in self.resources.items() if ref in refs})
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())

@@ -51,4 +51,4 @@ def routing_changes(run: TenantRun, window: str) -> RoutingChanges:
         raise SkyconfError(f"--routing-window: {exc}") from None
     if end <= start:
         raise SkyconfError("--routing-window: the window ends before it starts")
-    return RoutingChanges(zone, routing_diff(run.live, run.desired.state, start, end, run.desired.prune))
+    return RoutingChanges(zone, routing_diff(run.live_view, run.desired.state, start, end, run.desired.prune))

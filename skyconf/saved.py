@@ -15,8 +15,8 @@ from typing import Any
 
 from skyconf import redact
 from skyconf.errors import SkyconfError
-from skyconf.plan import Plan, TenantPlan, secret_digest
-from skyconf.render.plan_json import FORMAT_VERSION, plan_document
+from skyconf.plan import Plan, Scoped, TenantPlan, secret_digest
+from skyconf.render.plan_json import FORMAT_VERSION, plan_document, scope_from_document
 
 # What the saved plan's key check is a keyed hash of: it tells "made with another SKYCONF_PLAN_KEY"
 # apart from "the live PBX changed" (both change every secret's hash and the fingerprint).
@@ -33,6 +33,16 @@ class SavedPlan:
     @property
     def folders(self) -> list[str]:
         return [t["folder"] for t in self.tenants]
+
+    @property
+    def scopes(self) -> dict[str, Scoped]:
+        """The scoped tenants' scopes: applying the plan reads and plans those objects again, no others."""
+        out: dict[str, Scoped] = {}
+        for t in self.tenants:
+            scope = scope_from_document(t.get("scope"))
+            if scope is not None:
+                out[t["tenant"]] = scope
+        return out
 
     @property
     def pbx(self) -> str | None:

@@ -98,6 +98,11 @@ def validate(paths: list[Path], no_secrets: bool) -> None:
     metavar="FROM..TO",
     help='Also state how call routing changes in this window, e.g. "2026-12-20..2027-01-03" (tenant time).',
 )
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Read and plan only the objects whose YAML changed since git REF (a pull request's plan).",
+)
 @friendly_errors
 def plan(
     paths: list[Path],
@@ -106,22 +111,39 @@ def plan(
     detailed_exitcode: bool,
     out_file: Path | None,
     routing_window: str | None,
+    changed_since: str | None,
 ) -> None:
-    """Show what apply would change on the PBX."""
-    result, routing, warnings = eventloop.run(_plan(list(paths), pbx, out_file, routing_window, fmt == "text"))
+    """Show what apply would change on the PBX.
+
+    With --changed-since REF the plan is scoped: only the objects whose resolved YAML differs from
+    the merge base of REF (and what they reach) are read and planned; drift elsewhere is not checked.
+    """
+    result, routing, warnings = eventloop.run(
+        _plan(list(paths), pbx, out_file, routing_window, fmt == "text", changed_since)
+    )
     _print_plan(result, fmt, routing, warnings)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
 
 
 async def _plan(
-    paths: list[Path], pbx: str | None, out_file: Path | None, routing_window: str | None, warn: bool = True
+    paths: list[Path],
+    pbx: str | None,
+    out_file: Path | None,
+    routing_window: str | None,
+    warn: bool = True,
+    changed_since: str | None = None,
 ) -> tuple[Plan, dict[str, RoutingChanges], dict[str, list[str]]]:
     desired = load_tenants(paths)
     warnings = _warnings(desired, warn)
+    scopes = None
+    if changed_since is not None:
+        from skyconf.scope import scopes_since
+
+        scopes = scopes_since(changed_since, desired, paths)
     async with Session(repo_root(paths), pbx) as session:
         with young_collections_only():
-            runs = await plan_tenants(session, desired)
+            runs = await plan_tenants(session, desired, scopes=scopes)
         result = whole_plan(runs)
         if out_file:
             out_file.write_text(saved_text(result, session.plan_key()))
@@ -176,7 +198,7 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
     connection = pbx or (saved.pbx if saved else None)
     async with domain_locks(root, domains, _wait_notice), Session(root, connection) as session:
         with young_collections_only():
-            runs = await plan_tenants(session, desired, saved)
+            runs = await plan_tenants(session, desired, saved, saved.scopes if saved else None)
         result = whole_plan(runs)
         _print_plan(result, "text")
         if not result.has_changes:

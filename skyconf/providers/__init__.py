@@ -31,20 +31,23 @@ if TYPE_CHECKING:
     from skyconf.calls.records import CallRecord
     from skyconf.config import Profile
     from skyconf.plan import Change
-    from skyconf.resources import State
+    from skyconf.resources import Key, State
 
 
 @dataclass
 class Scope:
     """What a provider may know of one tenant: its domain, the country its numbers are read in, its
     folder (for files it uploads), the desired state (which objects and owners to read) and which
-    kinds it prunes (those are read in full)."""
+    kinds it prunes (those are read in full). With `only` (a scoped plan) the provider reads those
+    objects and no others: the kinds they are of, and owned kinds only under the owners listed;
+    the desired state still describes the whole tenant, for writes that must know it."""
 
     domain: str
     country: str
     folder: Path
     desired: State
     prune: Mapping[str, bool] = field(default_factory=dict)
+    only: frozenset[tuple[str, Key]] | None = None
 
 
 class Connection(Protocol):

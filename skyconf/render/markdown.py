@@ -49,6 +49,9 @@ def render_markdown(
         out.append("")
         out.append(escape(summary(tp).capitalize()) + ".")
         out.append("")
+        if tp.scope is not None:
+            out.append(f"> [!NOTE]\n> {escape(tp.scope.note.capitalize())}.")
+            out.append("")
         for warning in (warnings or {}).get(tp.tenant, ()):
             out.append(f"- :warning: {escape(str(warning))}")
         if (warnings or {}).get(tp.tenant):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from skyconf.model.kinds import kind, mask
-from skyconf.plan import Change, Plan, secret_digest
+from skyconf.plan import Change, Plan, Scoped, secret_digest
 
 FORMAT_VERSION = 1
 
@@ -25,11 +25,29 @@ def plan_document(plan: Plan, secret_key: bytes | None = None) -> dict[str, Any]
                 "summary": tp.counts,
                 "unmanaged": dict(sorted(tp.unmanaged.items())),
                 "limits_exceeded": tp.violations,
+                "scope": scope_document(tp.scope),
                 "changes": [_change(c, secret_key) for c in tp.changes],
             }
             for tp in plan.tenants
         ],
     }
+
+
+def scope_document(scope: Scoped | None) -> dict[str, Any] | None:
+    """A scoped plan's scope: its note, and the objects it read (a saved plan is applied to those)."""
+    if scope is None:
+        return None
+    objects = None if scope.objects is None else [[k, list(key)] for k, key in sorted(scope.objects)]
+    return {"since": scope.since, "changed": scope.changed, "objects": objects, "note": scope.note}
+
+
+def scope_from_document(doc: dict[str, Any] | None) -> Scoped | None:
+    if not doc:
+        return None
+    objects = doc.get("objects")
+    refs = None if objects is None else frozenset((str(k), tuple(str(p) for p in key)) for k, key in objects)
+    reason = str(doc.get("note", "")).removeprefix("full plan: ") if refs is None else ""
+    return Scoped(str(doc.get("since", "")), int(doc.get("changed", 0)), refs, reason)
 
 
 def _change(change: Change, secret_key: bytes | None) -> dict[str, Any]:

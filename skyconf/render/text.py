@@ -12,6 +12,8 @@ def render_text(plan: Plan) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     for tp in plan.tenants:
         lines.append(("bold", f"Tenant {tp.tenant} ({tp.domain} on {tp.pbx}): {summary(tp)}"))
+        if tp.scope is not None:
+            lines.append(("yellow", f"  {tp.scope.note}"))
         for violation in tp.violations:
             lines.append(("red", f"  ! over the safety limit: {violation} (apply needs --force)"))
         for group in groups(tp):

@@ -56,6 +56,7 @@ class NetSapiensTenant:
             dict(scope.prune),
             scope.folder,
             dialect=dialect or Dialect(),
+            only=scope.only,
         )
 
     async def read(self) -> State:
@@ -85,9 +86,13 @@ class NetSapiensTenant:
         return self.ctx.live
 
     def _in_scope(self, kind_name: str) -> bool:
-        """Read a kind only when the tenant declares some of it or prunes it: nothing else can change."""
+        """Read a kind only when the tenant declares some of it or prunes it: nothing else can change.
+        A scoped read reads only the kinds of the objects it lists."""
         ctx = self.ctx
-        wanted = bool(ctx.desired.keys(kind_name)) or ctx.prune.get(kind_name, KINDS[kind_name].prune_default)
+        if ctx.only is not None:
+            wanted = any(k == kind_name for k, _ in ctx.only)
+        else:
+            wanted = bool(ctx.desired.keys(kind_name)) or ctx.prune.get(kind_name, KINDS[kind_name].prune_default)
         if wanted and kind_name not in MAPPINGS:
             raise SkyconfError(f"the NetSapiens provider cannot manage {KINDS[kind_name].title}s")
         return wanted

@@ -58,6 +58,7 @@ class AnswerRuleMapping(Mapping):
                 Resource(self.kind, (ext, frame_name(rule["time-frame"])), rule_fields(ext, rule, targets))
                 for rule in _in_order(rules)
             ],
+            kind=self.kind,
         )
 
     async def create(self, ctx: Context, change: Change) -> None:
@@ -99,6 +100,7 @@ class AnswerRuleOrderMapping(Mapping):
                 if rules
                 else []
             ),
+            kind=self.kind,
         )
 
     async def create(self, ctx: Context, change: Change) -> None:

@@ -75,7 +75,7 @@ class AutoAttendantMapping(Mapping):
         for ext, items in sorted(by_ext.items()):
             # Each menu's prompt, as listed: what an update or a delete (a prune) addresses.
             prompts = {_frame_in(str(i.get("time-frame") or WIRE_DEFAULT)): str(i["starting-prompt"]) for i in items}
-            if ctx.desired.get(self.kind, (ext,)) is None:  # not declared: counted, not read in depth
+            if not ctx.reads(self.kind, (ext,)):  # not declared (or not in scope): counted, not read in depth
                 name = str(items[0].get("attendant-name") or "")
                 out.append(Resource(self.kind, (ext,), {"name": name}, meta={"prompts": prompts}))
                 continue

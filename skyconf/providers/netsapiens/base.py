@@ -12,7 +12,7 @@ from typing import Any, ClassVar, TypeVar
 from skyconf.plan import Change
 from skyconf.providers.netsapiens.api import Api, segment
 from skyconf.providers.netsapiens.dialect import Dialect
-from skyconf.resources import State
+from skyconf.resources import Key, State
 
 T = TypeVar("T")
 
@@ -32,6 +32,8 @@ class Context:
     memo: dict[Any, Any] = field(default_factory=dict)
     # The PBX's wire spelling (the profile's `dialect:` mapping).
     dialect: Dialect = field(default_factory=Dialect)
+    # A scoped plan's objects (see skyconf.providers.Scope): nothing else is read. None: read everything.
+    only: frozenset[tuple[str, Key]] | None = None
 
     @property
     def base(self) -> str:
@@ -40,9 +42,24 @@ class Context:
     def user_path(self, ext: str) -> str:
         return f"{self.base}/users/{segment(ext)}"
 
-    def managed_users(self) -> list[str]:
-        """Users whose parts (rules, frames, contacts...) are read: declared here and present live."""
-        return sorted(k[0] for k in self.desired.keys("user") & self.live.keys("user"))
+    def managed_users(self, kind: str | None = None) -> list[str]:
+        """Users whose parts (rules, frames, contacts...) are read: declared here and present live;
+        in a scoped read, only the users listed in it (with `kind`: those whose objects of that kind are)."""
+        users = self.desired.keys("user") & self.live.keys("user")
+        if self.only is not None:
+            wanted = {key[:1] for k, key in self.only if k == (kind or "user")}
+            users &= wanted & {key for k, key in self.only if k == "user"}
+        return sorted(k[0] for k in users)
+
+    def reads(self, kind: str, key: Key) -> bool:
+        """Whether an object is declared and this run reads it in depth (a scoped read: only its own)."""
+        if self.desired.get(kind, key) is None:
+            return False
+        return self.only is None or (kind, key) in self.only
+
+    def scoped_keys(self, kind: str) -> list[Key] | None:
+        """The keys of `kind` a scoped read is limited to (sorted), or None when the read is not scoped."""
+        return None if self.only is None else sorted(key for k, key in self.only if k == kind)
 
     async def pages(
         self, path: str, size: int, expected: int, ident: Callable[[dict[str, Any]], str]
@@ -71,16 +88,21 @@ class Context:
         raise AssertionError("unreachable")
 
     async def per_user(
-        self, suffix: str, convert: Callable[[str, list[dict[str, Any]]], list[T]], users: list[str] | None = None
+        self,
+        suffix: str,
+        convert: Callable[[str, list[dict[str, Any]]], list[T]],
+        users: list[str] | None = None,
+        kind: str | None = None,
     ) -> list[T]:
         """`convert(ext, items)` over one child list (`answerrules`, `timeframes`, ...) of every managed
-        user (or of `users`), fetched concurrently. Each list is converted as soon as it arrives, so that
-        work overlaps the requests still in flight instead of following the last of them."""
+        user (those of `kind` in a scoped read; or of `users`), fetched concurrently. Each list is
+        converted as soon as it arrives, so that work overlaps the requests still in flight instead
+        of following the last of them."""
 
         async def one(ext: str) -> list[T]:
             return convert(ext, list(await self.api.get(f"{self.user_path(ext)}/{suffix}") or []))
 
-        parts = await asyncio.gather(*(one(ext) for ext in (self.managed_users() if users is None else users)))
+        parts = await asyncio.gather(*(one(ext) for ext in (self.managed_users(kind) if users is None else users)))
         return [item for part in parts for item in part]
 
 

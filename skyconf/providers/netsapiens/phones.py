@@ -153,6 +153,9 @@ class PhoneMapping(Mapping):
         return out
 
     async def _listed(self, ctx: Context) -> list[dict[str, Any]]:
+        scoped = ctx.scoped_keys(self.kind)
+        if scoped is not None:  # a scoped read: each phone by itself
+            return await self._by_mac(ctx, [key[0] for key in scoped])
         expected = len(ctx.desired.keys(self.kind)) // LIST_LIMIT + 1
         items, complete = await ctx.pages(f"{ctx.base}/phones", LIST_LIMIT, expected, _mac)
         return items if complete else items + await self._beyond_the_list(ctx, items)
@@ -162,11 +165,14 @@ class PhoneMapping(Mapping):
         are read one by one (undeclared phones beyond it stay unseen, so they cannot be pruned)."""
         seen = {_mac(item) for item in listed}
         missing = [key[0] for key in ctx.desired.keys(self.kind) if key[0] not in seen]
-        found = await asyncio.gather(
-            *(ctx.api.get(f"{ctx.base}/phones/{segment(mac)}", missing_ok=True) for mac in missing)
-        )
         if ctx.prune.get(self.kind, False):
             log.warning("domain %s has over %d phones; phones beyond the list cannot be pruned", ctx.domain, LIST_LIMIT)
+        return await self._by_mac(ctx, missing)
+
+    @staticmethod
+    async def _by_mac(ctx: Context, macs: list[str]) -> list[dict[str, Any]]:
+        paths = [f"{ctx.base}/phones/{segment(mac)}" for mac in macs]
+        found = await asyncio.gather(*(ctx.api.get(path, missing_ok=True) for path in paths))
         return [item for item in found if isinstance(item, dict)]
 
     async def _models(self, ctx: Context) -> list[dict[str, Any]] | None:

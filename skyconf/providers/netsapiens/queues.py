@@ -42,7 +42,7 @@ class CallQueueMapping(Mapping):
 
     async def read(self, ctx: Context) -> list[Resource]:
         queues = await ctx.api.get(f"{ctx.base}/callqueues") or []
-        managed = [str(q["callqueue"]) for q in queues if ctx.desired.get(self.kind, (str(q["callqueue"]),))]
+        managed = [str(q["callqueue"]) for q in queues if ctx.reads(self.kind, (str(q["callqueue"]),))]
         agent_lists = await asyncio.gather(*(self._agents(ctx, ext) for ext in managed))
         agents = dict(zip(managed, agent_lists, strict=True))
         out: list[Resource] = []

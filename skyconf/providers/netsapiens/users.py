@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from skyconf.errors import PbxError
@@ -87,16 +88,29 @@ class UserMapping(Mapping):
     kind = USER.name
 
     async def read(self, ctx: Context) -> list[Resource]:
-        expected = len(ctx.desired.keys("user")) // PAGE + 1
-        items, complete = await ctx.pages(f"{ctx.base}/users", PAGE, expected, lambda item: str(item.get("user")))
-        if not complete:
-            raise PbxError(f"the PBX ignores `start` on {ctx.base}/users: users beyond the first {PAGE} cannot be read")
+        scoped = ctx.scoped_keys(self.kind)
+        if scoped is not None:
+            items = await self._some(ctx, [key[0] for key in scoped])
+        else:
+            expected = len(ctx.desired.keys("user")) // PAGE + 1
+            items, complete = await ctx.pages(f"{ctx.base}/users", PAGE, expected, lambda item: str(item.get("user")))
+            if not complete:
+                raise PbxError(
+                    f"the PBX ignores `start` on {ctx.base}/users: users beyond the first {PAGE} cannot be read"
+                )
         return [
             Resource("user", (str(item["user"]),), _user_fields(item, ctx.country, ctx.dialect))
             for item in items
             # hidden system users (conference bridges, queues...) are not people
             if not str(item.get("service-code", "")).startswith("system-")
         ]
+
+    @staticmethod
+    async def _some(ctx: Context, extensions: list[str]) -> list[dict[str, Any]]:
+        """A scoped read: each user by itself (one GET each, 404 when it does not exist)."""
+        found = await asyncio.gather(*(ctx.api.get(ctx.user_path(ext), missing_ok=True) for ext in extensions))
+        items = [item[0] if isinstance(item, list) and item else item for item in found]
+        return [item for item in items if isinstance(item, dict) and item.get("user") is not None]
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
