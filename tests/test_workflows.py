@@ -209,8 +209,13 @@ def test_plan_fans_out_over_the_changed_tenants_and_posts_what_skyconf_renders()
     assert plan["if"] == "needs.changed.outputs.tenants != '[]'"
     assert plan["strategy"]["matrix"] == {"include": TENANT_MATRIX}
     planning = step(plan, "Plan")
-    assert planning["env"] == {"TENANT": "${{ matrix.tenant }}", "WINDOW": "${{ steps.window.outputs.window }}"}
-    assert 'skyconf plan "$TENANT" --format markdown --detailed-exitcode --routing-window "$WINDOW"' in planning["run"]
+    assert planning["env"] == {
+        "TENANT": "${{ matrix.tenant }}",
+        "WINDOW": "${{ steps.window.outputs.window }}",
+        "BASE_REF": "${{ github.base_ref }}",
+    }
+    assert 'skyconf plan "$TENANT" --changed-since "origin/$BASE_REF" --format markdown' in planning["run"]
+    assert '--routing-window "$WINDOW"' in planning["run"]
     assert "--html result/timeline.html" in step(plan, "Timeline of the routing window")["run"]
 
     bodies = workflow["jobs"]["comment-bodies"]

@@ -148,6 +148,8 @@ def test_a_pull_request_cannot_print_a_secret_into_its_plan_comment(
     assert ("plan failed (exit 1)" in comment) == (planned == "1")
     if planned == "1":
         assert f"{name} is not set" in comment
+    else:  # the pull request's plan is scoped to what it changed, and says so
+        assert "Scoped plan: 1 object(s) changed since origin/main" in comment
 
 
 def sha256(path: Path) -> str:
