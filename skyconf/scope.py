@@ -16,66 +16,124 @@ since REF, or a tenant whose files at REF do not load.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import multiprocessing
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from skyconf.changed import changed_tenants, export_folder, git_toplevel, since_commit
 from skyconf.errors import ConfigError, SkyconfError
 from skyconf.load import load_tenant
 from skyconf.model.kinds import KINDS
-from skyconf.plan import Scoped
+from skyconf.plan import Scoped, canonical_json
 from skyconf.repo import CONFIG_FILE, find_root
 from skyconf.resolve import Desired, resolve
-from skyconf.resources import Key, State
+from skyconf.resources import Fields, Key, State
 
 Ref = tuple[str, Key]
+# What the revision's side of a scope sends back per object: a digest of its fields, and what it needs.
+Then = dict[Ref, tuple[str, frozenset[Ref]]]
+
+
+@dataclass
+class PendingScopes:
+    """A scope being computed: git is asked at once, and the tenants as they were at the revision
+    are resolved in a child process (when the system can fork) while the working tree loads."""
+
+    since: str
+    reason: str = ""
+    touched: set[Path] = field(default_factory=set)
+    then: Future[dict[str, Then | str]] | None = None
+    executor: ProcessPoolExecutor | None = None
+
+    def finish(self, desired: Sequence[Desired]) -> dict[str, Scoped]:
+        """Each tenant's scope, by tenant name."""
+        try:
+            found = self.then.result() if self.then is not None else {}
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown()
+        out: dict[str, Scoped] = {}
+        for d in desired:
+            folder = d.tenant.folder.resolve()
+            then = found.get(str(folder))
+            if self.reason:
+                out[d.tenant.name] = Scoped(self.since, reason=self.reason)
+            elif folder not in self.touched:
+                out[d.tenant.name] = Scoped(self.since, 0, frozenset())
+            elif then is None or isinstance(then, str):
+                out[d.tenant.name] = Scoped(self.since, reason=(then or "not read").format(since=self.since))
+            else:
+                changed = changed_objects(then, d.state)
+                needs = [*((ref, wants) for ref, (_, wants) in then.items()), *((r.ref, r.needs) for r in d.state)]
+                out[d.tenant.name] = Scoped(self.since, len(changed), objects_to_read(changed, needs))
+        return out
+
+
+def start(since: str, paths: Sequence[Path], today: dt.date | None = None) -> PendingScopes:
+    """Begin computing the scopes of a plan of what changed since the revision `since`."""
+    try:
+        changes = changed_tenants(since, list(paths))
+        top = git_toplevel(paths[0])
+        commit = since_commit(top, since)
+    except SkyconfError as exc:
+        return PendingScopes(since, str(exc))
+    if changes.everything_because:
+        return PendingScopes(since, f"{changes.everything_because} changed since {since}, which may reach every object")
+    touched = {Path(t).resolve() for t in changes.tenants}
+    pending = PendingScopes(since, touched=touched)
+    folders = sorted(str(f) for f in touched)
+    if not folders:
+        return pending
+    if "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1:
+        pending.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        pending.then = pending.executor.submit(states_at, top, commit, folders, today)
+    else:
+        pending.then = Future()
+        pending.then.set_result(states_at(top, commit, folders, today))
+    return pending
 
 
 def scopes_since(
     since: str, desired: Sequence[Desired], paths: Sequence[Path], today: dt.date | None = None
 ) -> dict[str, Scoped]:
     """Each tenant's scope (by tenant name) for a plan of what changed since the revision `since`."""
-    try:
-        changes = changed_tenants(since, list(paths))
-        top = git_toplevel(paths[0])
-        commit = since_commit(top, since)
-    except SkyconfError as exc:
-        return {d.tenant.name: Scoped(since, reason=str(exc)) for d in desired}
-    if changes.everything_because:
-        reason = f"{changes.everything_because} changed since {since}, which may reach every object"
-        return {d.tenant.name: Scoped(since, reason=reason) for d in desired}
-    touched = {Path(t).resolve() for t in changes.tenants}
-    out: dict[str, Scoped] = {}
-    for d in desired:
-        if d.tenant.folder.resolve() not in touched:
-            out[d.tenant.name] = Scoped(since, 0, frozenset())
-            continue
-        then = _state_at(top, commit, d, today)
-        if isinstance(then, str):
-            out[d.tenant.name] = Scoped(since, reason=then.format(since=since))
-            continue
-        changed = changed_objects(then, d.state)
-        out[d.tenant.name] = Scoped(since, len(changed), objects_to_read(changed, (then, d.state)))
+    return start(since, paths, today).finish(desired)
+
+
+def states_at(top: Path, commit: str, folders: list[str], today: dt.date | None) -> dict[str, Then | str]:
+    """Each tenant folder's objects as resolved from its files at `commit` (digests and needs), or
+    why they cannot be had (a message with a `{since}` placeholder)."""
+    out: dict[str, Then | str] = {}
+    for folder in folders:
+        state = _state_at(top, commit, Path(folder), today)
+        out[folder] = state if isinstance(state, str) else {r.ref: (digest(r.fields), r.needs) for r in state}
     return out
 
 
-def changed_objects(then: State, now: State) -> set[Ref]:
-    """Objects declared in only one of the states, or with different fields."""
-    out: set[Ref] = set()
-    for ref in then.resources.keys() | now.resources.keys():
-        before, after = then.resources.get(ref), now.resources.get(ref)
-        if before is None or after is None or before.fields != after.fields:
-            out.add(ref)
+def digest(fields: Fields) -> str:
+    return hashlib.blake2b(canonical_json(fields).encode(), digest_size=16).hexdigest()
+
+
+def changed_objects(then: Then, now: State) -> set[Ref]:
+    """Objects declared at only one end, or with different fields."""
+    out = {ref for ref in then if ref not in now.resources}
+    for r in now:
+        before = then.get(r.ref)
+        if before is None or before[0] != digest(r.fields):
+            out.add(r.ref)
     return out
 
 
-def objects_to_read(changed: set[Ref], states: Iterable[State]) -> frozenset[Ref]:
-    """The changed objects, the objects that need one of them (in either state), and their owners."""
+def objects_to_read(changed: set[Ref], needs: Iterable[tuple[Ref, frozenset[Ref]]]) -> frozenset[Ref]:
+    """The changed objects, the objects that need one of them (at either end), and their owners."""
     reach = set(changed)
-    for state in states:
-        reach |= {r.ref for r in state if r.needs & changed}
+    reach |= {ref for ref, wants in needs if wants & changed}
     for kind_name, key in list(reach):
         owner = KINDS[kind_name].owner
         if owner is not None:
@@ -83,13 +141,12 @@ def objects_to_read(changed: set[Ref], states: Iterable[State]) -> frozenset[Ref
     return frozenset(reach)
 
 
-def _state_at(top: Path, commit: str, d: Desired, today: dt.date | None) -> State | str:
-    """The tenant's desired state from its files at `commit`, or why it cannot be had (a message
-    with a `{since}` placeholder)."""
-    root = find_root(d.tenant.folder)
+def _state_at(top: Path, commit: str, tenant: Path, today: dt.date | None) -> State | str:
+    """The tenant's desired state from its files at `commit`, or why it cannot be had."""
+    root = find_root(tenant)
     with tempfile.TemporaryDirectory(prefix="skyconf-scope-") as tmp:
         dest = Path(tmp)
-        if not export_folder(top, commit, d.tenant.folder, dest):
+        if not export_folder(top, commit, tenant, dest):
             return "the tenant is new since {since}"
         # The same repository around it: skyconf.yaml and templates/ are unchanged (else no scope).
         shadow = dest / root.resolve().relative_to(top)
@@ -100,7 +157,7 @@ def _state_at(top: Path, commit: str, d: Desired, today: dt.date | None) -> Stat
             (shadow / ".git").mkdir(exist_ok=True)
         if (root / "templates").is_dir() and not (shadow / "templates").exists():
             (shadow / "templates").symlink_to((root / "templates").resolve(), target_is_directory=True)
-        folder = dest / d.tenant.folder.resolve().relative_to(top)
+        folder = dest / tenant.resolve().relative_to(top)
         try:
             return resolve(load_tenant(folder), today).state
         except ConfigError as exc:

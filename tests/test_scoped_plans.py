@@ -222,3 +222,14 @@ def test_the_routing_dry_run_of_a_scoped_plan_names_only_what_changed(
     routing = tenant["routing_changes"]
     assert routing and {r["user"] for r in routing} == {"103"}
     assert all("102" in r["after"] and "101" in r["before"] for r in routing)
+
+
+def test_the_scope_is_the_same_without_a_second_process(
+    repo: Path, served_sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On one core (or where fork is missing) the revision's side resolves in-process."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    edit(repo / "tenants/example/users.yaml", FORWARD_103, FORWARD_103.replace("101", "102"))
+    tenant, requests = scoped_plan(served_sandbox)
+    assert planned(tenant) == {("update", "answer_rule", ("103", "Closed Hours"))}
+    assert rules_read(requests) == {"103"}

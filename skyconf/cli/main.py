@@ -134,13 +134,14 @@ async def _plan(
     warn: bool = True,
     changed_since: str | None = None,
 ) -> tuple[Plan, dict[str, RoutingChanges], dict[str, list[str]]]:
+    pending = None
+    if changed_since is not None:  # the revision's side resolves while the working tree loads
+        from skyconf import scope
+
+        pending = scope.start(changed_since, paths)
     desired = load_tenants(paths)
     warnings = _warnings(desired, warn)
-    scopes = None
-    if changed_since is not None:
-        from skyconf.scope import scopes_since
-
-        scopes = scopes_since(changed_since, desired, paths)
+    scopes = pending.finish(desired) if pending else None
     async with Session(repo_root(paths), pbx) as session:
         with young_collections_only():
             runs = await plan_tenants(session, desired, scopes=scopes)
