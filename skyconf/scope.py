@@ -22,8 +22,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from skyconf.changed import changed_tenants, export_folder, git_toplevel, since_commit
@@ -48,22 +49,34 @@ class PendingScopes:
     since: str
     reason: str = ""
     touched: set[Path] = field(default_factory=set)
-    then: Future[dict[str, Then | str]] | None = None
-    executor: ProcessPoolExecutor | None = None
+    # The child resolving the revision's side, and where its answer arrives; or the answer itself.
+    child: BaseProcess | None = None
+    answer: Connection | None = None
+    found: dict[str, Then | str] = field(default_factory=dict)
+
+    def abandon(self) -> None:
+        """Stop the child at once (the working tree did not load: there is nothing to scope)."""
+        if self.child is not None:
+            self.child.terminate()
+            self.child.join()
+            self.child = None
 
     def finish(self, desired: Sequence[Desired]) -> dict[str, Scoped]:
         """Each tenant's scope, by tenant name."""
-        try:
-            found = self.then.result() if self.then is not None else {}
-        finally:
-            if self.executor is not None:
-                self.executor.shutdown()
+        if self.child is not None and self.answer is not None:
+            try:
+                self.found = self.answer.recv()
+            except EOFError:  # the child died without answering
+                self.reason = "the tenants as they were at {since} could not be resolved"
+            self.child.join()
+            self.child = None
+        found = self.found
         out: dict[str, Scoped] = {}
         for d in desired:
             folder = d.tenant.folder.resolve()
             then = found.get(str(folder))
             if self.reason:
-                out[d.tenant.name] = Scoped(self.since, reason=self.reason)
+                out[d.tenant.name] = Scoped(self.since, reason=self.reason.format(since=self.since))
             elif folder not in self.touched:
                 out[d.tenant.name] = Scoped(self.since, 0, frozenset())
             elif then is None or isinstance(then, str):
@@ -91,12 +104,24 @@ def start(since: str, paths: Sequence[Path], today: dt.date | None = None) -> Pe
     if not folders:
         return pending
     if "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1:
-        pending.executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        pending.then = pending.executor.submit(states_at, top, commit, folders, today)
+        context = multiprocessing.get_context("fork")
+        pending.answer, send = context.Pipe(duplex=False)
+        pending.child = context.Process(target=_answer, args=(send, top, commit, folders, today), daemon=True)
+        pending.child.start()
+        send.close()
     else:
-        pending.then = Future()
-        pending.then.set_result(states_at(top, commit, folders, today))
+        pending.found = states_at(top, commit, folders, today)
     return pending
+
+
+def _answer(send: Connection, top: Path, commit: str, folders: list[str], today: dt.date | None) -> None:
+    """The child's work: resolve, answer, exit (an error becomes every tenant's reason for a full plan)."""
+    try:
+        found: dict[str, Then | str] = states_at(top, commit, folders, today)
+    except Exception as exc:  # any failure means "no scope", which the plan says
+        found = {f: f"the tenant at {{since}} could not be resolved ({type(exc).__name__})" for f in folders}
+    send.send(found)
+    send.close()
 
 
 def scopes_since(

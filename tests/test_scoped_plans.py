@@ -233,3 +233,12 @@ def test_the_scope_is_the_same_without_a_second_process(
     tenant, requests = scoped_plan(served_sandbox)
     assert planned(tenant) == {("update", "answer_rule", ("103", "Closed Hours"))}
     assert rules_read(requests) == {"103"}
+
+
+def test_a_broken_working_tree_is_one_clear_error_and_no_request(repo: Path, served_sandbox: ServedSandbox) -> None:
+    edit(repo / "tenants/example/users.yaml", "    first_name: Carol\n", "    first_nam: Carol\n")
+    before = len(served_sandbox.requests())
+    result = run("plan", "tenants/example", "--pbx", "served", "--changed-since", "main")
+    assert result.exit_code == 1
+    assert "users.yaml" in result.output and "first_nam" in result.output
+    assert served_sandbox.requests(before) == []

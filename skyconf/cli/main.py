@@ -139,7 +139,12 @@ async def _plan(
         from skyconf import scope
 
         pending = scope.start(changed_since, paths)
-    desired = load_tenants(paths)
+    try:
+        desired = load_tenants(paths)
+    except BaseException:
+        if pending:
+            pending.abandon()
+        raise
     warnings = _warnings(desired, warn)
     scopes = pending.finish(desired) if pending else None
     async with Session(repo_root(paths), pbx) as session:
