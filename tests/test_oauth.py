@@ -163,3 +163,40 @@ def test_credentials_come_from_the_named_variables(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("A_USER", "u@d")
     monkeypatch.setenv("A_PW", "pw")
     assert Credentials.from_env(options, "prod") == Credentials("cid", "s", "u@d", "pw")
+
+
+class Flaky(Server):
+    """The token endpoint fails `failures` times (503, then a dropped connection, alternating) first."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.token_tries = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/tokens"):
+            self.token_tries += 1
+            if self.token_tries <= self.failures:
+                if self.token_tries % 2:
+                    return httpx.Response(503, text="Service Unavailable")
+                raise httpx.ConnectError("connection refused", request=request)
+        return super().__call__(request)
+
+
+async def test_a_token_request_that_meets_5xx_or_no_connection_is_tried_again() -> None:
+    server, clock = Flaky(failures=2), Clock()
+    api, _ = api_for(server, clock)
+    assert await api.request("GET", "/domains/acme") == {"ok": True}
+    await api.close()
+    assert server.token_tries == 3
+    assert server.grants == [("/ns-api/v2/tokens", "password")]  # one grant got through
+
+
+async def test_a_token_endpoint_that_stays_down_is_one_clear_error() -> None:
+    server, clock = Flaky(failures=100), Clock()
+    api, _ = api_for(server, clock)
+    with pytest.raises(PbxError, match=r"could not answer its password grant: .*gave up after retries") as caught:
+        await api.request("GET", "/domains/acme")
+    await api.close()
+    assert 1 < server.token_tries < 100
+    assert CREDENTIALS.password not in str(caught.value)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import stamina
 
 from skyconf.errors import PbxError, SkyconfError
 from skyconf.model.base import Strict
@@ -30,6 +31,9 @@ FORM_TOKEN_PATH = "/ns-api/oauth2/token/"
 # Refresh this long before `expires_in` runs out (the operator's MCP server uses 60 s), but never
 # more than a tenth of the token's life, so a short-lived token is not refreshed on every request.
 REFRESH_MARGIN_S = 60.0
+# A token request that meets 5xx, 429 or no connection is tried again, like any other request.
+GRANT_ATTEMPTS = 5
+GRANT_TIMEOUT_S = 60.0
 
 
 class OAuthOptions(Strict):
@@ -142,6 +146,27 @@ class OAuth(httpx.Auth):
     async def _grant(self, fields: dict[str, str]) -> _Token:
         grant = fields["grant_type"]
         self.grants[grant] = self.grants.get(grant, 0) + 1
+        try:
+            async for attempt in stamina.retry_context(
+                on=_Unavailable, attempts=GRANT_ATTEMPTS, timeout=GRANT_TIMEOUT_S, wait_max=5.0
+            ):
+                with attempt:
+                    url, response, body = await self._post_grant(fields)
+        except _Unavailable as exc:
+            raise PbxError(
+                f"PBX at {self.base_url} could not answer its {grant} grant: {exc} (gave up after retries)"
+            ) from None
+        if response.status_code >= 400 or not isinstance(body, dict) or not body.get("access_token"):
+            raise PbxError(f"PBX refused the OAuth {grant} grant at {url}: HTTP {response.status_code} {_reason(body)}")
+        if body.get("mfa_type") or body.get("mfa_vendor") or body.get("scope") == "mfa_required":
+            raise PbxError("the OAuth login needs a second factor, which skyconf cannot answer: use an API key")
+        expires = float(body.get("expires_in") or 3600)
+        margin = min(REFRESH_MARGIN_S, expires / 10)
+        refresh = str(body["refresh_token"]) if body.get("refresh_token") else None
+        return _Token(str(body["access_token"]), refresh, self.clock() + expires - margin)
+
+    async def _post_grant(self, fields: dict[str, str]) -> tuple[str, httpx.Response, Any]:
+        """One try: the JSON endpoint, else the form one (servers that answer `/tokens` with HTML)."""
         url = f"{self.base_url}/tokens"
         try:
             response = await self.client.post(url, json=fields)
@@ -152,15 +177,15 @@ class OAuth(httpx.Auth):
                 response = await self.client.post(url, data=fields)
                 body = _json(response)
         except httpx.TransportError as exc:
-            raise PbxError(f"PBX at {self.base_url} unreachable for its {grant} grant: {type(exc).__name__}") from None
-        if response.status_code >= 400 or not isinstance(body, dict) or not body.get("access_token"):
-            raise PbxError(f"PBX refused the OAuth {grant} grant at {url}: HTTP {response.status_code} {_reason(body)}")
-        if body.get("mfa_type") or body.get("mfa_vendor") or body.get("scope") == "mfa_required":
-            raise PbxError("the OAuth login needs a second factor, which skyconf cannot answer: use an API key")
-        expires = float(body.get("expires_in") or 3600)
-        margin = min(REFRESH_MARGIN_S, expires / 10)
-        refresh = str(body["refresh_token"]) if body.get("refresh_token") else None
-        return _Token(str(body["access_token"]), refresh, self.clock() + expires - margin)
+            raise _Unavailable(f"unreachable ({type(exc).__name__})") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            log.info("token request answered HTTP %s: trying again", response.status_code)
+            raise _Unavailable(f"HTTP {response.status_code}")
+        return url, response, body
+
+
+class _Unavailable(Exception):
+    """A token request that a later attempt may get through: 5xx, 429, or no connection."""
 
 
 def _json(response: httpx.Response) -> Any:
