@@ -27,7 +27,7 @@ from skyconf.load import load_tenant, tenant_folders
 from skyconf.lock import lock_path
 from skyconf.model.tenant import Safety
 from skyconf.plan import Change, Limits, Plan, TenantPlan, check_limits, diff, fingerprint, owner_fields, secret_digest
-from skyconf.providers import Connection, Provider
+from skyconf.providers import Connection, Provider, RequestStats
 from skyconf.repo import find_root
 from skyconf.resolve import Desired, resolve
 from skyconf.resources import Key, State
@@ -116,6 +116,15 @@ class Session:
         logs = {name: getattr(p, "sandbox_log", None) for name, p in self.providers.items()}
         return {name: log for name, log in logs.items() if log is not None}
 
+    def request_stats(self, domain: str) -> RequestStats | None:
+        """What this command has sent so far for `domain`, where its provider counts (progress, `-v`).
+        Safe to call from another thread: the providers are copied before they are looked at."""
+        for opened in list(self.providers.values()):
+            found = getattr(opened, "request_stats", {}).get(domain)
+            if isinstance(found, RequestStats):
+                return found
+        return None
+
     def plan_key(self) -> bytes:
         """Key for the hashes of secrets in saved plans: from the environment, else a local key file."""
         if os.environ.get(PLAN_KEY_ENV):
@@ -128,14 +137,22 @@ class Session:
         return path.read_text().strip().encode()
 
 
-async def plan_tenants(session: Session, desired: list[Desired], saved: SavedPlan | None = None) -> list[TenantRun]:
+async def plan_tenants(
+    session: Session,
+    desired: list[Desired],
+    saved: SavedPlan | None = None,
+    on_read: Callable[[str], None] | None = None,
+) -> list[TenantRun]:
     """Read each tenant's live state and plan it. With `saved`, refuse unless the live state and the
-    changes are still exactly what that saved plan recorded."""
+    changes are still exactly what that saved plan recorded. `on_read(tenant name)` is called as each
+    tenant's live state has been read (progress)."""
     key = session.plan_key()
 
     async def one(d: Desired) -> TenantRun:
         conn = session.provider(d.tenant.tenant.pbx).tenant(d.scope)
         live = await conn.read()
+        if on_read is not None:
+            on_read(d.tenant.name)
         changes, unmanaged = diff(d.state, live, d.prune)
         repairs = duplicate_deletes(d.state, live, changes, unmanaged)
         changes = sorted([*changes, *repairs], key=lambda c: (c.phase, c.kind, c.key))
