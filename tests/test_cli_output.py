@@ -129,6 +129,8 @@ def test_quiet_apply_prints_errors_and_the_result_only(workspace: Path) -> None:
     assert applied.exit_code == 0
     assert applied.stdout.splitlines() == [f"Applied {planned} change(s)."]
     assert applied.stderr == ""
+    again = run("apply", "tenants/", "--auto-approve", "-q")
+    assert again.exit_code == 0 and again.stdout.splitlines() == ["1 tenant(s): no changes"]
 
 
 def test_quiet_and_verbose_together_are_a_usage_error(workspace: Path) -> None:

@@ -230,9 +230,12 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
 
 
 def _print_apply_plan(result: Plan, auto_approve: bool, paths: str) -> None:
-    """The plan apply shows: all of it, except with -q and --auto-approve (nothing: no one reads it),
-    and a long one to a file or pipe (counts per kind, and how to see every change)."""
+    """The plan apply shows: all of it, except with -q and --auto-approve (no one reads it: only
+    "no changes", which is the result), and a long one to a file or pipe (counts per kind, and how to
+    see every change)."""
     if verbosity() < 0 and auto_approve:
+        if not result.has_changes:
+            out.print(_totals(result), markup=False)
         return
     count = sum(len(tp.changes) for tp in result.tenants)
     if count <= LONG_PLAN or out.is_terminal:
