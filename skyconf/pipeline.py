@@ -38,7 +38,7 @@ from skyconf.plan import (
     owner_fields,
     secret_digest,
 )
-from skyconf.providers import Connection, Provider
+from skyconf.providers import Connection, Provider, RequestStats
 from skyconf.repo import find_root
 from skyconf.resolve import Desired, resolve
 from skyconf.resources import Key, State
@@ -138,6 +138,15 @@ class Session:
         logs = {name: getattr(p, "sandbox_log", None) for name, p in self.providers.items()}
         return {name: log for name, log in logs.items() if log is not None}
 
+    def request_stats(self, domain: str) -> RequestStats | None:
+        """What this command has sent so far for `domain`, where its provider counts (progress, `-v`).
+        Safe to call from another thread: the providers are copied before they are looked at."""
+        for opened in list(self.providers.values()):
+            found = getattr(opened, "request_stats", {}).get(domain)
+            if isinstance(found, RequestStats):
+                return found
+        return None
+
     def plan_key(self) -> bytes:
         """Key for the hashes of secrets in saved plans: from the environment, else a local key file."""
         if os.environ.get(PLAN_KEY_ENV):
@@ -154,11 +163,14 @@ async def plan_tenants(
     session: Session,
     desired: list[Desired],
     saved: SavedPlan | None = None,
+    *,
     scopes: Mapping[str, Scoped] | None = None,
+    on_read: Callable[[str], None] | None = None,
 ) -> list[TenantRun]:
     """Read each tenant's live state and plan it. With `saved`, refuse unless the live state and the
     changes are still exactly what that saved plan recorded. With `scopes` (by tenant name, see
-    skyconf.scope), a tenant whose scope lists objects is read and planned for those objects only."""
+    skyconf.scope), a tenant whose scope lists objects is read and planned for those objects only.
+    `on_read(tenant name)` is called as each tenant's live state has been read (progress)."""
     key = session.plan_key()
     scopes = scopes or {}
 
@@ -167,6 +179,8 @@ async def plan_tenants(
         only = scoped.objects if scoped else None
         conn = session.provider(d.tenant.tenant.pbx).tenant(replace(d.scope, only=only))
         live = await conn.read()
+        if on_read is not None:
+            on_read(d.tenant.name)
         want, population = d.state, live
         if only is not None:
             want, live = d.state.restricted(only), live.restricted(only)

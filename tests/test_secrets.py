@@ -130,14 +130,14 @@ def test_planted_secrets_appear_nowhere(
         _skyconf(workspace, "-v", "plan", "tenants/", "--pbx", "echo", "-o", "plan.json"),
         _skyconf(workspace, "-v", "plan", "tenants/", "--pbx", "echo", "--format", "json"),
         _skyconf(workspace, "-v", "plan", "tenants/", "--pbx", "echo", "--format", "markdown"),
-        _skyconf(workspace, "-v", "apply", "tenants/", "--pbx", "echo", "--auto-approve"),
+        _skyconf(workspace, "-vv", "apply", "tenants/", "--pbx", "echo", "--auto-approve"),
         _skyconf(workspace, "-v", "render", "tenants/"),
         _skyconf(workspace, "-v", "render", "tenants/", "-o", "phones"),
     ]
     validate, _, as_json, _, applied, printed, _ = runs
     assert [r.returncode for r in runs] == [0, 0, 0, 0, 1, 0, 0], [r.stderr[-2000:] for r in runs]
     # The sinks were exercised: the server echoed bodies with the planted values into its errors, the
-    # plan and the rendered configurations carry the redacted values, -v logged the retries.
+    # plan and the rendered configurations carry the redacted values, -vv logged the retries.
     assert server.echoed > 0
     assert "invalid request" in applied.stderr and "***" in applied.stderr
     assert "retrying" in applied.stderr

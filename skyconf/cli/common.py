@@ -1,11 +1,13 @@
 """What every command shares: consoles, exit codes, turning errors into one-line messages, common
-options, lazily imported subcommands, and how the process's garbage collector is tuned."""
+options (-v/-q on every command), lazily imported subcommands, logging, and how the process's garbage
+collector is tuned."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -42,6 +44,79 @@ def echo(text: str, nl: bool = True) -> None:
 
 out = RedactingConsole(highlight=False, soft_wrap=True)
 err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True)
+
+
+def is_live(console: Console) -> bool:
+    """Whether progress may redraw in place on `console`: a terminal as rich detects it (FORCE_COLOR
+    counts, TTY_COMPATIBLE=0 does not), and not a dumb one. Otherwise output is plain lines (CI logs)."""
+    return console.is_terminal and not console.is_dumb_terminal
+
+
+class ConsoleLogHandler(logging.Handler):
+    """Log records printed through `err`: redacted, and above a progress display instead of through it.
+    skyconf's own loggers pass at the level -v/-vv chose; other libraries' only from warnings up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = record.name == "skyconf" or record.name.startswith("skyconf.")
+        return (ours or record.levelno >= logging.WARNING) and super().filter(record)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(self.format(record), markup=False, style="dim" if record.levelno < logging.WARNING else None)
+
+
+_log_handler = ConsoleLogHandler()
+_log_handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+_LEVELS = {0: logging.WARNING, 1: logging.INFO}
+
+
+def configure_logging(verbose: int) -> None:
+    """0: warnings; 1 (-v): skyconf's summaries (requests per tenant); 2 (-vv): every request and retry."""
+    root = logging.getLogger()
+    if _log_handler not in root.handlers:
+        root.addHandler(_log_handler)
+    logging.getLogger("skyconf").setLevel(_LEVELS.get(verbose, logging.DEBUG))
+    # Retries are logged by skyconf itself; the retry library's own warnings only repeat them.
+    logging.getLogger("stamina").setLevel(logging.ERROR)
+    redact.install_log_filter()
+
+
+def verbosity() -> int:
+    """-1 with -q, else how many -v were given (before and after the command's name together)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return 0
+    return -1 if ctx.meta.get("skyconf.quiet") else int(ctx.meta.get("skyconf.verbose", 0))
+
+
+def _count_output_option(ctx: click.Context, param: click.Parameter, value: int | bool) -> None:
+    """-v and -q may come before the command's name, after it, or both: they add up in ctx.meta,
+    which every context of one command line shares."""
+    key = f"skyconf.{param.name}"
+    ctx.meta[key] = int(ctx.meta.get(key, 0)) + int(value)
+    if ctx.meta.get("skyconf.quiet") and ctx.meta.get("skyconf.verbose"):
+        raise click.UsageError("-q/--quiet and -v/--verbose contradict each other", ctx)
+    configure_logging(max(verbosity(), 0))
+
+
+def output_options(command: F) -> F:
+    """-v/--verbose (count) and -q/--quiet, for a command or group (LazyGroup adds them to every
+    subcommand it hands out, so they are accepted after the subcommand's name as well)."""
+    command = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_count_output_option,
+        help="Print only errors and the final result line (plan, apply, validate).",
+    )(command)
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_count_output_option,
+        help="-v: requests, retries and time per tenant; -vv: every request and retry.",
+    )(command)
 
 
 def friendly_errors(func: F) -> F:
@@ -119,10 +194,14 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
             module, _, attribute = self.lazy[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
-            assert isinstance(command, click.Command)
-            return command
-        return super().get_command(ctx, cmd_name)
+            found = getattr(importlib.import_module(module), attribute)
+            assert isinstance(found, click.Command)
+            command: click.Command | None = found
+        else:
+            command = super().get_command(ctx, cmd_name)
+        if command is not None and not any(p.name == "verbose" for p in command.params):
+            output_options(command)
+        return command
 
 
 def load_tenants(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ import click
 from skyconf import eventloop, redact
 from skyconf.apply import Outcome
 from skyconf.audit import record_apply
+from skyconf.cli import progress
 from skyconf.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -24,14 +25,17 @@ from skyconf.cli.common import (
     friendly_errors,
     load_tenants,
     out,
+    output_options,
     paths_argument,
     pbx_option,
+    verbosity,
     young_collections_only,
 )
 from skyconf.errors import SkyconfError
 from skyconf.lock import domain_locks
-from skyconf.pipeline import Session, apply_runs, plan_tenants, refuse_over_limits, repo_root, whole_plan
+from skyconf.pipeline import Session, TenantRun, apply_runs, plan_tenants, refuse_over_limits, repo_root, whole_plan
 from skyconf.plan import Plan
+from skyconf.render import summary
 from skyconf.render.markdown import render_markdown
 from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
@@ -43,6 +47,10 @@ from skyconf.schema import SCHEMA_PATH, schema_text
 
 if TYPE_CHECKING:  # the routing modules load only for --routing-window
     from skyconf.routing_window import RoutingChanges
+
+# Apply prints a plan longer than this to a file or pipe as counts per kind: the changes themselves
+# are what `plan` is for, and printing 16,000 of them cost a cold apply 2-2.5 s.
+LONG_PLAN = 500
 
 
 @click.group(
@@ -62,13 +70,9 @@ if TYPE_CHECKING:  # the routing modules load only for --routing-window
     },
 )
 @click.version_option(package_name="skyconf")
-@click.option("-v", "--verbose", is_flag=True, help="Log requests and retries to stderr.")
-def main(verbose: bool) -> None:
+@output_options
+def main() -> None:
     """Keep a hosted PBX's configuration in git: tenant YAML -> plan -> apply."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    # Retries are logged by skyconf itself (with -v); the retry library's own warnings only repeat them.
-    logging.getLogger("stamina").setLevel(logging.INFO if verbose else logging.ERROR)
-    redact.install_log_filter()
 
 
 @main.command()
@@ -81,6 +85,9 @@ def validate(paths: list[Path], no_secrets: bool) -> None:
     """Check tenant folders offline: YAML, schema, references, secrets. PATH is a tenant or tenants/."""
     desired = load_tenants(list(paths), secrets=not no_secrets)
     _warnings(desired)
+    if verbosity() < 0:
+        out.print(f"{len(desired)} tenant(s) ok", markup=False)
+        return
     for d in desired:
         out.print(f"{d.tenant.name}: ok ({len(d.state)} objects)", markup=False)
     for line in template_sources(desired):  # which phone templates: the repository's own or skyconf's
@@ -148,8 +155,8 @@ async def _plan(
     warnings = _warnings(desired, warn)
     scopes = pending.finish(desired) if pending else None
     async with Session(repo_root(paths), pbx) as session:
-        with young_collections_only():
-            runs = await plan_tenants(session, desired, scopes=scopes)
+        with young_collections_only(), _reading(session, desired) as on_read:
+            runs = await plan_tenants(session, desired, scopes=scopes, on_read=on_read)
         result = whole_plan(runs)
         if out_file:
             out_file.write_text(saved_text(result, session.plan_key()))
@@ -167,7 +174,7 @@ def _warnings(desired: list[Desired], show: bool = True) -> dict[str, list[str]]
     from skyconf.routing import tenant_warnings
 
     found = {d.tenant.name: [str(w) for w in tenant_warnings(d.state)] for d in desired}
-    for line in (w for ws in found.values() for w in ws if show):
+    for line in (w for ws in found.values() for w in ws if show and verbosity() >= 0):
         err.print(line, style="yellow", markup=False)
     return found
 
@@ -193,6 +200,23 @@ def _wait_notice(message: str) -> None:
     err.print(message, style="yellow", markup=False)
 
 
+@contextmanager
+def _reading(session: Session, desired: list[Desired]) -> Iterator[Callable[[str], None]]:
+    """Progress while the tenants' live state is read (see skyconf.cli.progress)."""
+    domains = {d.tenant.name: d.tenant.tenant.domain for d in desired}
+    with progress.reading(domains, session.request_stats, err, verbosity()) as on_read:
+        yield on_read
+
+
+@contextmanager
+def _applying(session: Session, runs: list[TenantRun]) -> Iterator[Callable[[str, Outcome], None]]:
+    """Progress while the changes are applied (see skyconf.cli.progress)."""
+    totals = {r.plan.tenant: len(r.plan.changes) for r in runs}
+    domains = {r.plan.tenant: r.plan.domain for r in runs}
+    with progress.applying(totals, domains, session.request_stats, err, verbosity()) as on_outcome:
+        yield on_outcome
+
+
 async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: bool, audit: Path | None) -> int:
     """The number of changes not applied; a declined prompt counts as one (exit 1: nothing was done)."""
     saved = read_saved(paths[0]) if len(paths) == 1 and paths[0].is_file() else None
@@ -203,10 +227,11 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
     domains = [d.tenant.tenant.domain for d in desired]
     connection = pbx or (saved.pbx if saved else None)
     async with domain_locks(root, domains, _wait_notice), Session(root, connection) as session:
-        with young_collections_only():
-            runs = await plan_tenants(session, desired, saved, saved.scopes if saved else None)
+        with young_collections_only(), _reading(session, desired) as on_read:
+            scopes = saved.scopes if saved else None
+            runs = await plan_tenants(session, desired, saved, scopes=scopes, on_read=on_read)
         result = whole_plan(runs)
-        _print_plan(result, "text")
+        _print_apply_plan(result, auto_approve, " ".join(str(p) for p in (saved.folders if saved else paths)))
         if not result.has_changes:
             return 0
         refuse_over_limits(runs, force)
@@ -216,8 +241,8 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
             if not click.confirm("Apply these changes?", default=False):
                 err.print("Nothing applied.", markup=False)
                 return 1
-        total = sum(len(r.plan.changes) for r in runs)
-        outcomes = await apply_runs(runs, _progress(total), force=force, session=session)
+        with _applying(session, runs) as on_outcome:
+            outcomes = await apply_runs(runs, on_outcome, force=force, session=session)
     if audit:
         record_apply(audit, outcomes, paths[0] if saved else None)
     failed = sum(1 for os_ in outcomes.values() for o in os_ if o.status != "done")
@@ -233,21 +258,43 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
     return failed
 
 
-def _progress(total: int) -> Callable[[str, Outcome], None]:
-    """One line per finished change on stderr: progress for people, a record for CI logs."""
-    done = 0
+def _print_apply_plan(result: Plan, auto_approve: bool, paths: str) -> None:
+    """The plan apply shows: all of it, except with -q and --auto-approve (no one reads it: only
+    "no changes", which is the result), and a long one to a file or pipe (counts per kind, and how to
+    see every change)."""
+    if verbosity() < 0 and auto_approve:
+        if not result.has_changes:
+            out.print(_totals(result), markup=False)
+        return
+    count = sum(len(tp.changes) for tp in result.tenants)
+    if count <= LONG_PLAN or out.is_terminal:
+        _print_plan(result, "text")
+        return
+    _print_plan(result, "text", brief=True)
+    out.print(
+        f"{count:,} changes, counted per kind above (the output is not a terminal). Each change: "
+        f"`skyconf plan {paths}` (--format markdown|json), or save it with `-o plan.json` and apply that file.",
+        markup=False,
+    )
 
-    def report(tenant: str, outcome: Outcome) -> None:
-        nonlocal done
-        done += 1
-        c = outcome.change
-        style = {"done": "green", "failed": "red", "skipped": "yellow"}[outcome.status]
-        line = f"[{done}/{total}] {tenant}: {c.action} {c.kind} {'/'.join(c.key)}: {outcome.status}"
-        if outcome.error:
-            line += f" ({outcome.error})"
-        err.print(line, style=style, markup=False)
 
-    return report
+def _counts_per_kind(result: Plan) -> list[tuple[str, str]]:
+    """render_text's tenant lines with, instead of each change, a line per action counting its kinds
+    (by their names in JSON plans and in apply's failure lines: two kinds share the title `contact`)."""
+    lines: list[tuple[str, str]] = []
+    for tp in result.tenants:
+        lines.append(("bold", f"Tenant {tp.tenant} ({tp.domain} on {tp.pbx}): {summary(tp)}"))
+        lines.extend(("red", f"  ! over the safety limit: {v} (apply needs --force)") for v in tp.violations)
+        for action, style in (("create", "green"), ("update", "yellow"), ("delete", "red")):
+            kinds: dict[str, int] = {}
+            for c in tp.changes:
+                if c.action == action:
+                    kinds[c.kind] = kinds.get(c.kind, 0) + 1
+            if kinds:
+                counted = ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items()))
+                lines.append((style, f"  {action} {sum(kinds.values()):,}: {counted}"))
+        lines.append(("", ""))
+    return lines
 
 
 @main.command()
@@ -281,7 +328,11 @@ def _print_plan(
     fmt: str,
     routing: dict[str, RoutingChanges] | None = None,
     warnings: dict[str, list[str]] | None = None,
+    *,
+    brief: bool = False,
 ) -> None:
+    """`brief`: counts per kind instead of each change. With -q a text plan is one line of totals
+    (JSON and markdown are the command's result, printed whole)."""
     routing = routing or {}
     if fmt == "json":
         doc = plan_document(result)
@@ -296,8 +347,10 @@ def _print_plan(
         echo(render_markdown(result, warnings=warnings), nl=False)
         for tenant, changes in routing.items():
             echo(f"\n### {tenant}: call routing\n\n{changes.markdown()}", nl=False)
+    elif verbosity() < 0:
+        out.print(_totals(result), markup=False)
     else:
-        for style, text in render_text(result):
+        for style, text in _counts_per_kind(result) if brief else render_text(result):
             out.print(text, style=style or None, markup=False)
         for tp in result.tenants:
             if tp.loosened_limits:
@@ -308,3 +361,14 @@ def _print_plan(
                 )
         for tenant, changes in routing.items():
             out.print(f"Tenant {tenant}: {changes.text()}", markup=False)
+
+
+def _totals(result: Plan) -> str:
+    """The plan in one line, for -q: `2 tenant(s): 3 to create, 1 to update, 0 to delete`."""
+    counts = {"create": 0, "update": 0, "delete": 0}
+    for tp in result.tenants:
+        for action, n in tp.counts.items():
+            counts[action] += n
+    if not result.has_changes:
+        return f"{len(result.tenants)} tenant(s): no changes"
+    return f"{len(result.tenants)} tenant(s): " + ", ".join(f"{n:,} to {a}" for a, n in counts.items())

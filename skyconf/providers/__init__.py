@@ -6,6 +6,9 @@ A provider connects from a profile (`connect`), and then:
 - `read_domain(...)` reads everything a domain has, for `skyconf import`;
 - `close()` ends the connection.
 
+Optional: `request_stats`, a dict of domain -> `RequestStats`, what this command has sent so far for
+each domain (progress lines and `-v` read it; a provider without it shows no counts).
+
 Optional capability (see `CallHistory`): `calls(domain, start, end, users)` streams the call records
 of a domain (or of some users) as `skyconf.calls.records.CallRecord`s; `skyconf calls` and
 `skyconf verify` need it and say so when a provider lacks it.
@@ -48,6 +51,21 @@ class Scope:
     desired: State
     prune: Mapping[str, bool] = field(default_factory=dict)
     only: frozenset[tuple[str, Key]] | None = None
+
+
+@dataclass
+class RequestStats:
+    """What one command sent to a PBX for one domain. `total` is kept beside `methods` because a
+    progress display reads it from another thread, and reading one int is safe where iterating a
+    dict that grows is not."""
+
+    methods: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    retries: int = 0
+
+    def count(self, method: str) -> None:
+        self.methods[method] = self.methods.get(method, 0) + 1
+        self.total += 1
 
 
 class Connection(Protocol):

@@ -21,8 +21,8 @@ from skyconf.errors import SkyconfError
 from skyconf.model.base import Strict
 from skyconf.model.kinds import KINDS
 from skyconf.plan import Change
-from skyconf.providers import Scope
-from skyconf.providers.netsapiens.api import Api
+from skyconf.providers import RequestStats, Scope
+from skyconf.providers.netsapiens.api import Api, for_domain
 from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
@@ -63,6 +63,13 @@ class NetSapiensTenant:
         """Live state, every kind concurrently. What a read needs of other kinds is which of their
         owners exist live (a user's rules are read for the users present), so a kind with an owner
         waits for its owner kind's read and nothing else; the rest start at once."""
+        counted = for_domain.set(self.ctx.domain)
+        try:
+            return await self._read()
+        finally:
+            for_domain.reset(counted)
+
+    async def _read(self) -> State:
         self.ctx.live = State()
         reads: dict[str, asyncio.Future[None]] = {}
 
@@ -99,12 +106,16 @@ class NetSapiensTenant:
 
     async def write(self, change: Change) -> None:
         mapping = MAPPINGS[change.kind]
-        if change.action == "create":
-            await mapping.create(self.ctx, change)
-        elif change.action == "update":
-            await mapping.update(self.ctx, change)
-        else:
-            await mapping.delete(self.ctx, change)
+        counted = for_domain.set(self.ctx.domain)
+        try:
+            if change.action == "create":
+                await mapping.create(self.ctx, change)
+            elif change.action == "update":
+                await mapping.update(self.ctx, change)
+            else:
+                await mapping.delete(self.ctx, change)
+        finally:
+            for_domain.reset(counted)
 
 
 class NetSapiensProvider:
@@ -115,6 +126,11 @@ class NetSapiensProvider:
         self.options = options or Options()
         # The embedded sandbox's RequestLog (tests count requests with it), else None.
         self.sandbox_log = sandbox_log
+
+    @property
+    def request_stats(self) -> dict[str, RequestStats]:
+        """Requests sent so far in this command, by domain (see skyconf.providers)."""
+        return self.api.by_domain
 
     def tenant(self, scope: Scope) -> NetSapiensTenant:
         return NetSapiensTenant(self.api, scope, self.options.dialect)

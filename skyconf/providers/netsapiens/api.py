@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -21,8 +23,12 @@ import httpx
 import stamina
 
 from skyconf.errors import PbxError
+from skyconf.providers import RequestStats
 
 log = logging.getLogger("skyconf.netsapiens")
+# The domain whose work a request is for, set by the tenant connection around its reads and writes:
+# requests are counted per domain (Api.by_domain). Tasks a read starts inherit it.
+for_domain: ContextVar[str] = ContextVar("for_domain", default="")
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 # Child collections whose GET may answer 404 when empty (live servers do; clients tolerate it): read
@@ -103,6 +109,8 @@ class Api:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Counts of requests sent (method -> n), for progress and benchmarks.
     sent: dict[str, int] = field(default_factory=dict)
+    # The same per domain (see for_domain), with retries: progress lines and the `-v` summary.
+    by_domain: dict[str, RequestStats] = field(default_factory=dict)
     _idle: asyncio.Queue[httpx.AsyncClient] | None = None
     _reads: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
     # Other clients closed with the lanes (the OAuth token client).
@@ -123,6 +131,12 @@ class Api:
 
     async def close(self) -> None:
         await asyncio.gather(*(client.aclose() for client in [*self.lanes, *self.extra_clients]))
+
+    def _stats(self) -> RequestStats:
+        domain = for_domain.get()
+        if domain not in self.by_domain:
+            self.by_domain[domain] = RequestStats()
+        return self.by_domain[domain]
 
     def forget(self) -> None:
         """Drop cached reads (after writes, before a re-read)."""
@@ -174,10 +188,11 @@ class Api:
                     return False
             else:
                 return False
+            self._stats().retries += 1
             if isinstance(exc, _Retryable):
-                log.info("retrying %s %s after HTTP %s", method, path, exc.status)
+                log.debug("retrying %s %s after HTTP %s", method, path, exc.status)
                 return exc.retry_after if exc.retry_after is not None else True
-            log.info("retrying %s %s after %s", method, path, type(exc).__name__)
+            log.debug("retrying %s %s after %s", method, path, type(exc).__name__)
             return True
 
         # The first attempt runs outside the retry machinery: nearly every request needs only that one,
@@ -293,10 +308,16 @@ class Api:
         lane = await self._idle.get()
         try:
             self.sent[method] = self.sent.get(method, 0) + 1
+            self._stats().count(method)
+            started = time.monotonic()
             response = await lane.request(method, path, json=json, params=params)
             await response.aread()
         finally:
             self._idle.put_nowait(lane)
+        if log.isEnabledFor(logging.DEBUG):
+            query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
+            ms = (time.monotonic() - started) * 1000
+            log.debug("%s %s%s: HTTP %s in %.0f ms", method, path, query, response.status_code, ms)
         if response.status_code in RETRY_STATUS:
             raise _Retryable(response.status_code, _retry_after(response), _message(response))
         if response.status_code == 404 and method == "GET" and is_child_list(path):
