@@ -6,7 +6,8 @@
 Generates one large tenant (N users, each with 3 answering rules, 2 own time frames, 5 contacts and
 a phone) and M small tenants, starts `skyconf sandbox serve` on
 127.0.0.1 with a fixed latency per request, and runs the real CLI in child processes: cold apply,
-no-op plan, one-change plan and apply, for the large tenant and for the fleet. Reports wall time,
+no-op plan, the scoped plan of a one-line change (`plan --changed-since HEAD`, as a pull request's
+plan runs), one-change plan and apply, for the large tenant and for the fleet. Reports wall time,
 CPU time and peak memory of each child, requests by kind, and the ideal no-op plan time
 (requests / concurrency x latency). Also times load + validate + resolve and the diff in-process.
 
@@ -133,6 +134,31 @@ def run_cli(name: str, args: list[str], cwd: Path, sandbox: ServedSandbox) -> Ru
     )
 
 
+def scoped_run(work: Path, big: Path, user: int, sandbox: ServedSandbox) -> Run:
+    """`plan --changed-since HEAD` after a one-line change (one user's default forward), the way a
+    pull request's plan runs; the change is undone afterwards."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@invalid", *args], cwd=work, check=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "applied")
+    users = big / "users.yaml"
+    text = users.read_text()
+    head = f'  "{1000 + user}":\n'
+    start = text.index(head)
+    old = 'default: {forward_no_answer: "voicemail:self"}'
+    at = text.index(old, start)
+    users.write_text(text[:at] + 'default: {forward_no_answer: "user:1000"}' + text[at + len(old) :])
+    try:
+        return run_cli(
+            "large: scoped plan of a one-line change", ["plan", "tenants/big", "--changed-since", "HEAD"], work, sandbox
+        )
+    finally:
+        users.write_text(text)
+
+
 def in_process_costs(folder: Path, sandbox_url: str) -> dict[str, float]:
     """CPU seconds of load + validate + resolve, and of the diff, for one tenant."""
     from skyconf.cli.common import load_tenants as load_all
@@ -187,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             run_cli("large: cold apply", ["apply", "tenants/big", "--auto-approve", "--force"], work, sandbox),
             run_cli("large: no-op plan", ["plan", "tenants/big", "--detailed-exitcode"], work, sandbox),
         ]
+        runs.append(scoped_run(work, big, args.users // 2, sandbox))
         users = big / "users.yaml"
         middle = args.users // 2
         before = f'"{1000 + middle}":\n    first_name: User{middle}\n'

@@ -29,6 +29,11 @@ def test_small_benchmark_counts_requests(tmp_path: Path) -> None:
     # Plus the phones list and the PBX's model list, as the large tenant has phones.
     assert noop["requests"] == DOMAIN_READS + 3 * USERS + 2
 
+    # A pull request's plan of one changed forward: that user, and that user's rules.
+    scoped = runs["large: scoped plan of a one-line change"]
+    assert scoped["by_kind"] == {"GET /domains/{d}/users/{u}": 1, "GET /domains/{d}/users/{u}/answerrules": 1}
+    assert scoped["exit_code"] == 0
+
     # Renaming one user: the user, that user's phone (display name) and the phone watching them (BLF label).
     change = runs["large: one-change apply"]
     assert change["writes"] == 3
