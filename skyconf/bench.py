@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         big = work / "tenants" / "big"
         write_tenant(big, tenant_yaml("big.bench.example.com", args.users, rich=True))
         fleet = work / "fleet"
+        fleet.mkdir()
         for i in range(args.tenants):
             write_tenant(fleet / f"t{i:03d}", tenant_yaml(f"t{i:03d}.bench.example.com", args.fleet_users, False))
         (fleet / "skyconf.yaml").write_text((work / "skyconf.yaml").read_text())
