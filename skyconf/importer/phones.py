@@ -260,6 +260,7 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     only what could still be missing (a phone's own line or an already matched key is not retried).
     """
     tenant = search.tenant
+    declared = USERS.of(tenant)  # looked up by token: a phone's text names few of a large tenant's users
     contacts = [(c, _dial_number(c, tenant.country)) for c in CONTACTS.of(tenant)]
     blf: list[str] = []
     speed: list[dict[str, Any]] = []
@@ -267,7 +268,7 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     best = search.score(phone, data)
     while True:
         tokens = set(_TOKEN.findall("\n".join(_unmatched(search.render(phone.mac, data), phone.lines))))
-        users = sorted((ext for ext in USERS.of(tenant) if ext in tokens), key=lambda e: (len(e), e))
+        users = sorted((t for t in tokens if t in declared), key=lambda e: (len(e), e))
         used = {d["target"] for d in speed}
         dials: list[str] = list(users)  # a speed dial may call a user a BLF key also watches
         covered: set[str] = set()
