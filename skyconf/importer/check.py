@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +37,10 @@ def remaining_changes(
     audio is not in the folder yet are left out of the check: they are listed separately).
 
     `written`: the folder's data when import wrote every file of it from that data (a new folder), so
-    reading the files back is skipped; fmt's tests and the folder's own check hold the text to it."""
+    reading the files back is skipped; fmt's tests and the folder's own check hold the text to it. It is
+    used up: the check fills in its secrets and takes out what it leaves unchecked."""
     if written is not None:
-        doc = Document(folder, data=json.loads(json.dumps(written)))
+        doc = Document(folder, data=written)
         doc.positions[()] = (display_path(folder), 1, 1)  # where every resource was declared, found once
     else:
         doc, problems = read_document(folder)
