@@ -84,7 +84,7 @@ class Existing:
 
 
 def _yaml() -> YAML:
-    """The round-trip YAML of skyconf fmt (its layout; fmt then settles the text)."""
+    """The round-trip YAML that reads a folder's files for update in place (fmt's settings)."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
