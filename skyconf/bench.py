@@ -1,15 +1,19 @@
 """Benchmark: what plans and applies cost against a PBX with realistic latency.
 
-    python -m skyconf.bench [--users 1000] [--tenants 20] [--latency-ms 20] [--out bench.json]
+    python -m skyconf.bench [--users 1000] [--tenants 20] [--latency-ms 20] [--out bench.json] [--only NAME,...]
     python -m skyconf.bench --calls 100000 [--users 1000] [--latency-ms 20] [--out bench-calls.json]
 
 Generates one large tenant (N users, each with 3 answering rules, 2 own time frames, 5 contacts and
 a phone) and M small tenants, starts `skyconf sandbox serve` on
 127.0.0.1 with a fixed latency per request, and runs the real CLI in child processes: cold apply,
 no-op plan, the scoped plan of a one-line change (`plan --changed-since HEAD`, as a pull request's
-plan runs), one-change plan and apply, for the large tenant and for the fleet. Reports wall time,
-CPU time and peak memory of each child, requests by kind, and the ideal no-op plan time
-(requests / concurrency x latency). Also times load + validate + resolve and the diff in-process.
+plan runs), one-change plan and apply, for the large tenant and for the fleet, and `skyconf import`
+of the large tenant and of one fleet tenant into new folders. Reports wall time, CPU time and peak
+memory of each child, requests by kind, and each run's ideal time (requests / concurrency x latency)
+with its ratio. Also times load + validate + resolve and the diff in-process.
+
+`--only` runs a subset, by the names in RUNS (`--only large-import,fleet-import`); a run's cold
+apply runs first whenever it needs one.
 
 With `--calls N` it measures something else, on its own: `skyconf calls` reading a month of N call
 records of a domain of `--users` users (as CSV), and the same for N/10, so the peak memory of the two
@@ -45,6 +49,19 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CONCURRENCY = DEFAULT_CONCURRENCY
 
 
+# What `--only` can name: run -> the runs it needs first (the tenant applied cold).
+RUNS: dict[str, tuple[str, ...]] = {
+    "large-apply": (),
+    "large-plan": ("large-apply",),
+    "large-import": ("large-apply",),
+    "large-scoped": ("large-apply",),
+    "large-change": ("large-apply",),
+    "fleet-apply": (),
+    "fleet-plan": ("fleet-apply",),
+    "fleet-import": ("fleet-apply",),
+}
+
+
 @dataclass
 class Run:
     name: str
@@ -55,6 +72,27 @@ class Run:
     writes: int
     by_kind: dict[str, int] = field(default_factory=dict)
     exit_code: int = 0
+    # (requests / concurrency) x latency, and wall / ideal; filled in by `with_ideal`.
+    ideal_s: float = 0.0
+    vs_ideal: float | None = None
+
+
+def with_ideal(run: Run, latency_ms: float) -> Run:
+    """The run with the time its requests would take at full concurrency and nothing else, and the ratio."""
+    run.ideal_s = round(run.requests / CONCURRENCY * latency_ms / 1000, 3)
+    run.vs_ideal = round(run.wall_s / run.ideal_s, 2) if run.ideal_s else None
+    return run
+
+
+def selected(only: str | None) -> set[str]:
+    """The runs `--only` names, with the runs they need; every run without it."""
+    if not only:
+        return set(RUNS)
+    names = {n.strip() for n in only.split(",") if n.strip()}
+    unknown = sorted(names - set(RUNS))
+    if unknown:
+        raise SystemExit(f"--only: unknown run(s) {', '.join(unknown)}; runs: {', '.join(RUNS)}")
+    return names | {need for n in names for need in RUNS[n]}
 
 
 def tenant_yaml(domain: str, users: int, rich: bool) -> dict[str, str]:
@@ -188,12 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the sandbox adds per request")
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="JSON results file")
     parser.add_argument("--calls", type=int, default=0, help="instead: time reading this many call records")
+    parser.add_argument("--only", help=f"comma-separated runs to do (and what they need): {', '.join(RUNS)}")
     args = parser.parse_args(argv)
     if args.calls:
         return calls_main(args.calls, args.users, args.latency_ms, args.out)
+    only = selected(args.only)
 
     work = Path(tempfile.mkdtemp(prefix="skyconf-bench-"))
     sandbox = ServedSandbox.start(work / "bench.sqlite3", TOKEN, f"latency_ms={args.latency_ms}")
+    costs: dict[str, float] = {}
     try:
         (work / "skyconf.yaml").write_text(
             f"profiles:\n  bench:\n    url: {sandbox.api_url}\n    api_key_env: BENCH_KEY\n"
@@ -205,32 +246,46 @@ def main(argv: list[str] | None = None) -> int:
         big = work / "tenants" / "big"
         write_tenant(big, tenant_yaml("big.bench.example.com", args.users, rich=True))
         fleet = work / "fleet"
+        fleet.mkdir()
         for i in range(args.tenants):
             write_tenant(fleet / f"t{i:03d}", tenant_yaml(f"t{i:03d}.bench.example.com", args.fleet_users, False))
         (fleet / "skyconf.yaml").write_text((work / "skyconf.yaml").read_text())
 
-        runs = [
-            run_cli("large: cold apply", ["apply", "tenants/big", "--auto-approve", "--force"], work, sandbox),
-            run_cli("large: no-op plan", ["plan", "tenants/big", "--detailed-exitcode"], work, sandbox),
-        ]
-        runs.append(scoped_run(work, big, args.users // 2, sandbox))
-        users = big / "users.yaml"
-        middle = args.users // 2
-        before = f'"{1000 + middle}":\n    first_name: User{middle}\n'
-        text = users.read_text()
-        assert before in text
-        users.write_text(text.replace(before, f'"{1000 + middle}":\n    first_name: Renamed\n', 1))
-        runs.append(run_cli("large: one-change plan", ["plan", "tenants/big"], work, sandbox))
-        runs.append(run_cli("large: one-change apply", ["apply", "tenants/big", "--auto-approve"], work, sandbox))
-        runs.append(run_cli("fleet: cold apply", ["apply", ".", "--auto-approve", "--force"], fleet, sandbox))
-        runs.append(run_cli("fleet: no-op plan", ["plan", ".", "--detailed-exitcode"], fleet, sandbox))
-        costs = in_process_costs(big, sandbox.url)
+        runs: list[Run] = []
+        if "large-apply" in only:
+            runs.append(
+                run_cli("large: cold apply", ["apply", "tenants/big", "--auto-approve", "--force"], work, sandbox)
+            )
+        if "large-plan" in only:
+            runs.append(run_cli("large: no-op plan", ["plan", "tenants/big", "--detailed-exitcode"], work, sandbox))
+        if "large-import" in only:
+            runs.append(run_cli("large: import", import_args("big.bench.example.com", "imports/big"), work, sandbox))
+        if "large-scoped" in only:
+            runs.append(scoped_run(work, big, args.users // 2, sandbox))
+        if "large-change" in only:
+            users = big / "users.yaml"
+            middle = args.users // 2
+            before = f'"{1000 + middle}":\n    first_name: User{middle}\n'
+            text = users.read_text()
+            assert before in text
+            users.write_text(text.replace(before, f'"{1000 + middle}":\n    first_name: Renamed\n', 1))
+            runs.append(run_cli("large: one-change plan", ["plan", "tenants/big"], work, sandbox))
+            runs.append(run_cli("large: one-change apply", ["apply", "tenants/big", "--auto-approve"], work, sandbox))
+        if "fleet-apply" in only:
+            runs.append(run_cli("fleet: cold apply", ["apply", ".", "--auto-approve", "--force"], fleet, sandbox))
+        if "fleet-plan" in only:
+            runs.append(run_cli("fleet: no-op plan", ["plan", ".", "--detailed-exitcode"], fleet, sandbox))
+        if "fleet-import" in only and args.tenants:
+            args_t = import_args("t000.bench.example.com", "imports/t000")
+            runs.append(run_cli("fleet: import of one tenant", args_t, work, sandbox))
+        if "large-plan" in only:
+            costs = in_process_costs(big, sandbox.url)
     finally:
         sandbox.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    noop = runs[1]
-    ideal = noop.requests / CONCURRENCY * args.latency_ms / 1000
+    runs = [with_ideal(r, args.latency_ms) for r in runs]
+    noop = next((r for r in runs if r.name == "large: no-op plan"), None)
     result = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "settings": {
@@ -239,15 +294,20 @@ def main(argv: list[str] | None = None) -> int:
             "fleet_users": args.fleet_users,
             "latency_ms": args.latency_ms,
             "concurrency": CONCURRENCY,
+            "only": sorted(only),
         },
         "runs": [asdict(r) for r in runs],
-        "noop_plan_ideal_s": round(ideal, 3),
-        "noop_plan_vs_ideal": round(noop.wall_s / ideal, 2) if ideal else None,
+        **({"noop_plan_ideal_s": noop.ideal_s, "noop_plan_vs_ideal": noop.vs_ideal} if noop else {}),
         **costs,
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
     return 0
+
+
+def import_args(domain: str, folder: str) -> list[str]:
+    """`skyconf import` of a domain into a new folder (outside tenants/, so no other run reads it)."""
+    return ["import", "--pbx", "bench", "--domain", domain, "-o", folder]
 
 
 def fill_calls(db: Path, domain: str, calls: int, users: int) -> None:
@@ -311,24 +371,28 @@ def calls_main(calls: int, users: int, latency_ms: float, out: Path) -> int:
 
 
 def table(result: dict[str, Any]) -> str:
-    rows = ["| run | wall s | CPU s | peak MB | requests | writes |", "|---|---:|---:|---:|---:|---:|"]
+    settings = result["settings"]
+    rows = [
+        "| run | wall s | CPU s | peak MB | requests | writes | ideal s | x ideal |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in result["runs"]:
         rows.append(
-            f"| {r['name']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} | {r['requests']} | {r['writes']} |"
+            f"| {r['name']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} | {r['requests']} | {r['writes']} "
+            f"| {r['ideal_s']} | {r['vs_ideal']} |"
         )
     rows.append("")
-    rows.append(
-        f"No-op plan ideal (requests / {result['settings']['concurrency']} x "
-        f"{result['settings']['latency_ms']} ms): {result['noop_plan_ideal_s']} s; "
-        f"measured/ideal: {result['noop_plan_vs_ideal']}"
-    )
-    rows.append(
-        f"Load + validate + resolve CPU: {result['load_validate_resolve_cpu_s']} s; diff CPU: {result['diff_cpu_s']} s"
-    )
-    rows.append("")
-    rows.append("Requests by kind (no-op plan of the large tenant):")
-    for kind, n in result["runs"][1]["by_kind"].items():
-        rows.append(f"- {kind}: {n}")
+    rows.append(f"Ideal: requests / {settings['concurrency']} x {settings['latency_ms']} ms.")
+    if "load_validate_resolve_cpu_s" in result:
+        rows.append(
+            f"Load + validate + resolve CPU: {result['load_validate_resolve_cpu_s']} s; "
+            f"diff CPU: {result['diff_cpu_s']} s"
+        )
+    for r in result["runs"]:
+        if r["name"] == "large: no-op plan":
+            rows.append("")
+            rows.append("Requests by kind (no-op plan of the large tenant):")
+            rows += [f"- {kind}: {n}" for kind, n in r["by_kind"].items()]
     return "\n".join(rows)
 
 

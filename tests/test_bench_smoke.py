@@ -10,6 +10,9 @@ from skyconf import bench
 USERS, TENANTS, FLEET_USERS = 6, 2, 3
 # Per tenant: the domain, its time frames, the users list; per user: frames, rules, contacts.
 DOMAIN_READS = 3
+# Import lists every kind of the domain: the domain, users, time frames, contacts, conferences, call queues,
+# auto attendants, music on hold, phones, phone numbers.
+IMPORT_DOMAIN_READS = 10
 
 
 def test_small_benchmark_counts_requests(tmp_path: Path) -> None:
@@ -44,3 +47,29 @@ def test_small_benchmark_counts_requests(tmp_path: Path) -> None:
     assert fleet["writes"] == 0
     assert fleet["requests"] == TENANTS * (DOMAIN_READS + 2 * FLEET_USERS)  # fleet users have no contacts
     assert result["noop_plan_ideal_s"] == 0  # no injected latency
+
+    # Import reads every kind: the domain's lists, and per user rules, frames, contacts, greetings, music on hold.
+    imported = runs["large: import"]
+    assert imported["writes"] == 0
+    for kind in ("answerrules", "timeframes", "contacts", "greetings", "moh"):
+        assert imported["by_kind"][f"GET /domains/{{d}}/users/{{u}}/{kind}"] == USERS
+    assert imported["requests"] == IMPORT_DOMAIN_READS + 5 * USERS + 1  # and the PBX's model list (phones)
+    one = runs["fleet: import of one tenant"]
+    assert one["writes"] == 0
+    assert one["requests"] == IMPORT_DOMAIN_READS + 5 * FLEET_USERS
+    assert (imported["ideal_s"], imported["vs_ideal"]) == (0, None)  # no injected latency, no ratio
+    assert "| large: import |" in bench.table(result)
+
+
+def test_only_runs_what_it_names_and_what_that_needs(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    args = ["--users", "2", "--tenants", "1", "--fleet-users", "2", "--latency-ms", "1", "--out", str(out)]
+    assert bench.main([*args, "--only", "fleet-import"]) == 0
+    result = json.loads(out.read_text())
+    assert [r["name"] for r in result["runs"]] == ["fleet: cold apply", "fleet: import of one tenant"]
+    imported = result["runs"][1]
+    assert imported["requests"] == IMPORT_DOMAIN_READS + 5 * 2
+    # The ideal is the requests at full concurrency, each taking the injected latency.
+    assert imported["ideal_s"] == round(imported["requests"] / bench.CONCURRENCY * 0.001, 3)
+    assert imported["vs_ideal"] == round(imported["wall_s"] / imported["ideal_s"], 2)
+    assert "noop_plan_ideal_s" not in result

@@ -78,8 +78,10 @@ async def import_tenant(
     live = await session.provider(profile).read_domain(domain, country, folder)
     built = Builder(live, domain, folder_pbx or profile, country, folder, existing, unmanaged_pins).build()
     header = f"Imported by `skyconf import` from PBX profile {profile}, domain {domain}, on {today.isoformat()}."
+    new_folder = not existing.roots  # then every file is written from built.data alone
     written, unchanged = write_folder(folder, existing, built.data, built.full_users, country, today, header)
-    remaining = remaining_changes(folder, live, built.secrets, built.audio, today)
+    data, built.data, built.full_users = (built.data if new_folder else None), {}, {}  # written: let go
+    remaining = remaining_changes(folder, live, built.secrets, built.audio, today, data)
     return ImportReport(
         folder,
         written,

@@ -477,7 +477,10 @@ class Builder:
 
     def _filled(self, data: Any) -> Any:
         """`data` with the secrets' references replaced by their live values (for checks, never written)."""
-        doc = Document(self.folder, data=json.loads(json.dumps(data)))
+        text = json.dumps(data)
+        if "${env:" not in text:  # most objects hold no secret: a copy is all it takes
+            return json.loads(text)
+        doc = Document(self.folder, data=json.loads(text))
         fill_secrets(doc, self.secrets.values)
         return doc.data
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from skyconf.errors import ConfigError
-from skyconf.load import LoadedTenant, fill_secrets, read_document
+from skyconf.errors import ConfigError, display_path
+from skyconf.load import Document, LoadedTenant, fill_secrets, read_document
 from skyconf.model.greetings import greeting_index
 from skyconf.model.kinds import KINDS
 from skyconf.model.moh import MOH_FILE, MOH_PLAYLIST
@@ -26,13 +26,26 @@ _MOH_KINDS = {k.name for k in (MOH_FILE, MOH_PLAYLIST, USER_MOH_FILE, USER_MOH_P
 
 
 def remaining_changes(
-    folder: Path, live: State, secrets: dict[str, str], audio: list[Audio], today: dt.date
+    folder: Path,
+    live: State,
+    secrets: dict[str, str],
+    audio: list[Audio],
+    today: dt.date,
+    written: dict[str, Any] | None = None,
 ) -> list[str]:
     """What `plan` on the written folder would still change (music on hold, greetings and prompts whose
-    audio is not in the folder yet are left out of the check: they are listed separately)."""
-    doc, problems = read_document(folder)
-    if problems:
-        return [str(p) for p in problems]
+    audio is not in the folder yet are left out of the check: they are listed separately).
+
+    `written`: the folder's data when import wrote every file of it from that data (a new folder), so
+    reading the files back is skipped; fmt's tests and the folder's own check hold the text to it. It is
+    used up: the check fills in its secrets and takes out what it leaves unchecked."""
+    if written is not None:
+        doc = Document(folder, data=written)
+        doc.positions[()] = (display_path(folder), 1, 1)  # where every resource was declared, found once
+    else:
+        doc, problems = read_document(folder)
+        if problems:
+            return [str(p) for p in problems]
     fill_secrets(doc, secrets)
     missing = {a.path for a in audio if a.state == "missing"}
     skipped: set[tuple[str, str]] = set()

@@ -6,15 +6,13 @@ that are gone are removed; list items are matched by identity (contacts by name 
 entries by file or text). An object whose YAML differs from what import would write but means the
 same (a time frame written with `holidays:`, a rule spelled another way, a number with spaces) stays
 as written; so do values a file states that import would leave out as defaults. New content is
-written the way the example tenant is: extensions, numbers, targets and times in double quotes,
-short leaf mappings and lists in flow style; `skyconf fmt` then settles the layout.
+written as skyconf.importer.emit says (the example tenant's way); every file is written in `skyconf
+fmt`'s layout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +22,11 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
+from ruamel.yaml.scalarstring import ScalarString
 
 from skyconf.errors import ConfigError, SkyconfError, display_path
-from skyconf.fmt import WIDTH, format_text, schema_header
+from skyconf.fmt import WIDTH, dump_tidy, format_text, schema_header
+from skyconf.importer.emit import flow_style, new_file_text, quoted
 from skyconf.load import TENANT_SUFFIXES, read_document
 from skyconf.model.contacts import contact_identity
 from skyconf.model.kinds import SECTIONS
@@ -35,10 +34,6 @@ from skyconf.model.phone_catalog import find_model
 from skyconf.model.rules import AnsweringRule, rule_fields
 from skyconf.model.targets import TargetError, parse_number
 from skyconf.model.timeframes import TimeFrame
-
-_PLAIN = re.compile(r"[^\W\d_][\w .,&'()/@-]*")
-_YAML_WORDS = {"yes", "no", "y", "n", "true", "false", "on", "off", "null", "~"}
-_FLOW_WIDTH = 88
 
 TENANT_FILE = "tenant.yaml"
 
@@ -89,7 +84,7 @@ class Existing:
 
 
 def _yaml() -> YAML:
-    """The round-trip YAML of skyconf fmt (its layout; fmt then settles the text)."""
+    """The round-trip YAML that reads a folder's files for update in place (fmt's settings)."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -242,43 +237,21 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def quoted(value: Any) -> Any:
-    """Strings a reader might misread (extensions, numbers, targets, times, secrets) in double quotes."""
-    if not isinstance(value, str):
-        return value
-    plain = _PLAIN.fullmatch(value) and value == value.strip() and value.lower() not in _YAML_WORDS
-    return value if plain else DoubleQuotedScalarString(value)
-
-
 def build_node(value: Any, path: tuple[Any, ...], in_list: bool = False) -> Any:
     """A new YAML node: short leaf mappings and lists in flow style (`{forward_always: ...}`, `["101"]`)."""
     if isinstance(value, dict):
         node = CommentedMap()
         for k, v in value.items():
             node[quoted(k)] = build_node(v, (*path, k))
-        if _flow(value, path, in_list):
+        if flow_style(value, path, in_list):
             node.fa.set_flow_style()
         return node
     if isinstance(value, list):
         seq = CommentedSeq(build_node(v, (*path, i), True) for i, v in enumerate(value))
-        if _flow(value, path, in_list):
+        if flow_style(value, path, in_list):
             seq.fa.set_flow_style()
         return seq
     return quoted(value)
-
-
-def _flow(value: dict[str, Any] | list[Any], path: tuple[Any, ...], in_list: bool) -> bool:
-    if not value:
-        return True
-    items = list(value.values()) if isinstance(value, dict) else value
-    if any(isinstance(v, dict | list) for v in items):
-        return False
-    if not (len(path) >= 3 or in_list or isinstance(value, list)):
-        return False
-    width = sum(
-        len(str(k)) + len(str(v)) + 6 for k, v in (value.items() if isinstance(value, dict) else enumerate(value))
-    )
-    return width <= _FLOW_WIDTH
 
 
 def write_folder(
@@ -292,19 +265,22 @@ def write_folder(
 ) -> tuple[list[Path], list[Path]]:
     """Write the sections into the folder's files, updated in place where they exist; `full_users` are the
     users with every value (see the module docstring). A new file starts with the `header` comment
-    (where it came from); an existing file keeps its own. Returns (written, unchanged) files."""
-    roots: dict[Path, CommentedMap | None] = dict(existing.roots)
+    (where it came from); an existing file keeps its own. Returns (written, unchanged) files.
+
+    Each file's text is made, written and let go before the next: a new file's is written canonical
+    directly (see emit), an existing file's tree is dumped once and formatted only when it changed."""
+    roots = {path: root for path, root in existing.roots.items() if root is not None}
     owner: dict[str, Path] = {}
     for path, root in roots.items():
-        for key in root or {}:
+        for key in root:
             owner.setdefault(str(key), path)
     merge = _Merge(country, today)
     keep = {"pbx", "country"}  # the folder's connection and region stay as chosen
+    new_files: dict[Path, dict[str, Any]] = {}
     for key, file_name in section_files().items():
         new = data.get(key)
         if key in owner:
             root = roots[owner[key]]
-            assert root is not None
             if new is None:
                 if key not in keep:
                     del root[key]
@@ -313,27 +289,45 @@ def write_folder(
                 root[key] = merge.value(root[key], new, full, (key,))
         elif new is not None:
             path = folder / file_name
-            root = roots.get(path)
-            if root is None:
-                root = roots[path] = CommentedMap()
-                if header:
-                    root.yaml_set_start_comment(header)
-            root[key] = build_node(new, (key,))
+            if path in roots:
+                roots[path][key] = build_node(new, (key,))
+            else:
+                new_files.setdefault(path, {})[key] = new
     written: list[Path] = []
     unchanged: list[Path] = []
     folder.mkdir(parents=True, exist_ok=True)
-    for path, root in sorted(roots.items()):
-        if root is None:
-            continue
-        if not root and not path.exists():
-            continue
-        buffer = io.StringIO()
-        _yaml().dump(root, buffer)
-        text = format_text(buffer.getvalue(), schema_header(path), display_path(path))
-        if path.exists() and path.read_text(encoding="utf-8") == text:
+    for path in sorted({*roots, *new_files}):
+        text = _existing_text(path, roots[path]) if path in roots else _new_text(path, new_files[path], header)
+        if text is None or (path.exists() and path.read_text(encoding="utf-8") == text):
             unchanged.append(path)
             continue
         with path.open("w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         written.append(path)
     return written, unchanged
+
+
+def _new_text(path: Path, sections: dict[str, Any], header: str) -> str:
+    """A new file's canonical text: written directly, else (a value outside what emit writes) dumped
+    and formatted by fmt."""
+    schema = schema_header(path)
+    text = new_file_text(sections, schema, header)
+    if text is not None:
+        return text
+    root = CommentedMap()
+    if header:
+        root.yaml_set_start_comment(header)
+    for key, value in sections.items():
+        root[key] = build_node(value, (key,))
+    return format_text(dump_tidy(root), schema, display_path(path))
+
+
+def _existing_text(path: Path, root: CommentedMap) -> str | None:
+    """An existing file's canonical text after the update, or None when it is still what the file holds.
+
+    The tree dumps to the file's own text when the update changed nothing in it (the file was
+    canonical): then fmt's checks and re-parses are skipped."""
+    dumped = dump_tidy(root) + "\n"
+    if path.read_text(encoding="utf-8") == dumped and dumped.startswith(schema_header(path) + "\n"):
+        return None
+    return format_text(dumped, schema_header(path), display_path(path))

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import difflib
 import html
+import json
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ _TOKEN = re.compile(r"(?<![\w.+])\+?\d+(?![\w.])")
 _KEY_VALUE = re.compile(r"^\s*([^#;\s=][^=]*?)\s*=\s*(.*?)\s*$")
 _XML_ATTRIBUTE = re.compile(r"\s([A-Za-z0-9_.\-\[\]]+)\s*=\s*\"([^\"]*)\"")
 _ROUNDS = 3
+_KEPT_TEXTS = 16
 
 
 @dataclass
@@ -131,20 +133,38 @@ class _Search:
         self.probe = _Probe(self.tenant, self.folder)
         self.renderer = PhoneRenderer(templates_folder(self.folder))
         self._shared: dict[tuple[tuple[str, Scalar], ...], dict[str, Any]] = {}
+        # The search asks for the same candidate again from step to step (the current YAML's score
+        # first of all): scores are kept, texts only for the last few candidates (they are large).
+        self._scores: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], int] = {}
+        self._texts: OrderedDict[tuple[str, str, tuple[tuple[str, Scalar], ...]], str | None] = OrderedDict()
 
     def render(self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> str | None:
-        settings = self.settings if settings is None else settings
-        key = tuple(sorted(settings.items()))
-        if key not in self._shared:
-            self._shared[key] = shared_context(self.probe, settings)
+        key = self._key(mac, data, settings)
+        if key in self._texts:
+            self._texts.move_to_end(key)
+            return self._texts[key]
+        if key[2] not in self._shared:
+            self._shared[key[2]] = shared_context(self.probe, dict(key[2]))
         try:
-            phone = Phone.model_validate(data)
+            text = phone_config(self.probe, self.renderer, self._shared[key[2]], mac, Phone.model_validate(data))
         except ValidationError:
-            return None
-        return phone_config(self.probe, self.renderer, self._shared[key], mac, phone)
+            text = None
+        self._texts[key] = text
+        if len(self._texts) > _KEPT_TEXTS:
+            self._texts.popitem(last=False)
+        return text
 
     def score(self, live: _Live, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> int:
-        return _score(self.render(live.mac, data, settings), live.lines)
+        key = self._key(live.mac, data, settings)
+        if key not in self._scores:
+            self._scores[key] = _score(self.render(live.mac, data, settings), live.lines)
+        return self._scores[key]
+
+    def _key(
+        self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None
+    ) -> tuple[str, str, tuple[tuple[str, Scalar], ...]]:
+        settings = self.settings if settings is None else settings
+        return mac, json.dumps(data), tuple(sorted(settings.items()))
 
 
 def recover_phones(
@@ -240,6 +260,7 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     only what could still be missing (a phone's own line or an already matched key is not retried).
     """
     tenant = search.tenant
+    declared = USERS.of(tenant)  # looked up by token: a phone's text names few of a large tenant's users
     contacts = [(c, _dial_number(c, tenant.country)) for c in CONTACTS.of(tenant)]
     blf: list[str] = []
     speed: list[dict[str, Any]] = []
@@ -247,7 +268,7 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     best = search.score(phone, data)
     while True:
         tokens = set(_TOKEN.findall("\n".join(_unmatched(search.render(phone.mac, data), phone.lines))))
-        users = sorted((ext for ext in USERS.of(tenant) if ext in tokens), key=lambda e: (len(e), e))
+        users = sorted((t for t in tokens if t in declared), key=lambda e: (len(e), e))
         used = {d["target"] for d in speed}
         dials: list[str] = list(users)  # a speed dial may call a user a BLF key also watches
         covered: set[str] = set()
