@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
 import os
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +119,28 @@ def load_tenant(folder: Path, env: Mapping[str, str] | None = None, *, secrets: 
     With `secrets=False` (offline checks, pre-commit) unset variables are not an error: their
     values get a stand-in, and what only the real value could tell is not checked.
     """
-    env = os.environ if env is None else env
+    with collector_paused():
+        return _load_tenant(folder, os.environ if env is None else env, secrets)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a tenant is read, validated and resolved.
+
+    What is built then (hundreds of thousands of nodes, dicts and models) lives on and makes no
+    garbage cycles, yet each of the collector's full passes walks all of it: the passes grew with
+    the tenant, so loading was superlinear (5,000 users cost 5.8x 1,000) and half its time was
+    spent in them. Reference counting still frees everything that dies meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_tenant(folder: Path, env: Mapping[str, str], secrets: bool) -> LoadedTenant:
     doc, problems = read_document(folder)
     partial = bool(problems)  # some file did not read: check the others' schema, nothing more
     secret_problems = fill_secrets(doc, env)

@@ -15,7 +15,7 @@ from typing import Any
 
 from skyconf.checks import tenant_problems
 from skyconf.errors import ConfigError, Problem
-from skyconf.load import LoadedTenant, Path_
+from skyconf.load import LoadedTenant, Path_, collector_paused
 from skyconf.model.base import Needs, check_time_zone, unknown
 from skyconf.model.kinds import SECTIONS, Kind, extension_sections, prune_keys, target_sections
 from skyconf.model.targets import RING_TARGETS, TargetError, parse_target, target_prefixes
@@ -106,6 +106,11 @@ class _Context:
 
 def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
     """The desired state of one tenant; raises ConfigError with every problem found."""
+    with collector_paused():
+        return _resolve(loaded, today)
+
+
+def _resolve(loaded: LoadedTenant, today: dt.date | None) -> Desired:
     ctx = _Context(loaded, today or dt.date.today())
     t = loaded.tenant
     check_time_zone(ctx, t.time_zone, ("time_zone",))
