@@ -303,7 +303,11 @@ class _Refused(Exception):
         self.problem = problem
 
 
-_PLAIN_TAGS = (BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG, BaseResolver.DEFAULT_MAPPING_TAG)
+_SCALAR_TAG = str(BaseResolver.DEFAULT_SCALAR_TAG)
+# Tags a node may carry: the resolver's defaults, or the non-specific "!" (a quoted scalar: text).
+_PLAIN_TAGS = frozenset(
+    {_SCALAR_TAG, str(BaseResolver.DEFAULT_SEQUENCE_TAG), str(BaseResolver.DEFAULT_MAPPING_TAG), "!"}
+)
 
 
 @dataclass
@@ -328,8 +332,9 @@ class _Builder:
         return _Refused(Problem(self.file, line, col, shown, message))
 
     def value(self, node: Node, path: Path_) -> Any:
-        if node.tag not in _PLAIN_TAGS and node.tag != "!":
-            raise self.refuse(node, path, f"YAML: tag '{node.tag}' is not supported (tenant files are plain data)")
+        tag = node.tag
+        if tag not in _PLAIN_TAGS:
+            raise self.refuse(node, path, f"YAML: tag '{tag}' is not supported (tenant files are plain data)")
         if self.in_alias:
             self.alias_nodes += 1
             if self.alias_nodes > MAX_ALIAS_NODES:
@@ -337,7 +342,7 @@ class _Builder:
                     node, self.alias_path, f"YAML: aliases expand to more than {MAX_ALIAS_NODES:,} values"
                 )
         if isinstance(node, ScalarNode):
-            return _scalar(node)
+            return _scalar(str(node.value), node.style, tag)
         if len(path) >= MAX_DEPTH:
             raise self.refuse(node, path, f"YAML: nested more than {MAX_DEPTH} levels deep")
         if len(node.value) > MAX_ITEMS:
@@ -356,7 +361,16 @@ class _Builder:
             self.built.add(id(node))
             self.in_alias -= alias
 
+    def item(self, node: Node, path: Path_) -> Any:
+        """`value`, with a plain value outside aliases (most of a file) taken without its checks."""
+        if node.__class__ is ScalarNode and not self.in_alias:
+            tag = node.tag
+            if tag == _SCALAR_TAG:
+                return _scalar(str(node.value), node.style, tag)
+        return self.value(node, path)
+
     def collection(self, node: Node, path: Path_) -> Any:
+        file, positions = self.file, self.positions
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             first_line: dict[str, int] = {}
@@ -364,28 +378,32 @@ class _Builder:
                 name = self.key(key_node, path)
                 if name is None:
                     continue
-                line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                mark = key_node.start_mark
+                line = mark.line + 1
                 if name in first_line:
                     field_path = ".".join(str(p) for p in (*path, name))
                     self.problems.append(
                         Problem(
-                            self.file,
+                            file,
                             line,
-                            col,
+                            mark.column + 1,
                             field_path,
                             f"duplicate key '{name}' (first at line {first_line[name]})",
                         )
                     )
                     continue
                 first_line[name] = line
-                self.positions[(*path, name)] = (self.file, line, col)
-                out[name] = self.value(value_node, (*path, name))
+                child = (*path, name)
+                positions[child] = (file, line, mark.column + 1)
+                out[name] = self.item(value_node, child)
             return out
         if isinstance(node, SequenceNode):
             items = []
             for i, item in enumerate(node.value):
-                self.positions[(*path, i)] = (self.file, item.start_mark.line + 1, item.start_mark.column + 1)
-                items.append(self.value(item, (*path, i)))
+                child = (*path, i)
+                mark = item.start_mark
+                positions[child] = (file, mark.line + 1, mark.column + 1)
+                items.append(self.item(item, child))
             return items
         raise self.refuse(node, path, "YAML: not a mapping, list or value")
 
@@ -407,11 +425,17 @@ class _Builder:
         return name
 
 
-def _scalar(node: ScalarNode) -> Any:
-    text = str(node.value)
-    explicit = node.tag not in (None, BaseResolver.DEFAULT_SCALAR_TAG)
-    if node.style not in (None, "") or explicit:
+# First characters of a plain scalar that may be a number, a date or a time; anything else is text
+# unless it is one of these words.
+_NUMERIC_START = frozenset("0123456789+-._")
+_WORDS = frozenset({"", "~", "null", "Null", "NULL", *_BOOL})
+
+
+def _scalar(text: str, style: Any, tag: str) -> Any:
+    if style or tag != _SCALAR_TAG:
         return text  # quoted or a block scalar, or an explicit tag we keep as text
+    if text[:1] not in _NUMERIC_START and text not in _WORDS:
+        return text  # most values: names, emails, targets
     if _NULL.match(text):
         return None
     if text in _BOOL:
@@ -441,31 +465,37 @@ def fill_secrets(doc: Document, env: Mapping[str, str]) -> list[Problem]:
     """Replace ${env:NAME} (or ${env:NAME:-fallback}) in every string; those paths are remembered as secret."""
     problems: list[Problem] = []
 
-    def walk(value: Any, path: Path_) -> Any:
-        if isinstance(value, dict):
-            return {k: walk(v, (*path, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, (*path, i)) for i, v in enumerate(value)]
-        if isinstance(value, str) and "${env:" in value:
-            doc.secret_paths.add(path)
+    def fill(text: str, path: Path_) -> str:
+        doc.secret_paths.add(path)
 
-            def sub(m: re.Match[str]) -> str:
-                name, fallback = m.group(1), m.group(2)
-                value = env.get(name, "")
-                if value:
-                    if len(value) >= 3:
-                        doc.secret_values.add(value)
-                    return value
-                if fallback is not None:  # as in the shell's ${NAME:-fallback}: unset or empty
-                    return fallback
-                state = "is empty" if name in env else "is not set"
-                problems.append(doc.problem(path, f"environment variable {name} {state}"))
-                return SECRET_STAND_IN
+        def sub(m: re.Match[str]) -> str:
+            name, fallback = m.group(1), m.group(2)
+            value = env.get(name, "")
+            if value:
+                if len(value) >= 3:
+                    doc.secret_values.add(value)
+                return value
+            if fallback is not None:  # as in the shell's ${NAME:-fallback}: unset or empty
+                return fallback
+            state = "is empty" if name in env else "is not set"
+            problems.append(doc.problem(path, f"environment variable {name} {state}"))
+            return SECRET_STAND_IN
 
-            return _ENV.sub(sub, value)
-        return value
+        return _ENV.sub(sub, text)
 
-    doc.data = walk(doc.data, ())
+    def walk(container: dict[Any, Any] | list[Any], path: Path_) -> None:
+        # In place: a copy of the whole document would only be garbage a moment later.
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                walk(value, (*path, key))
+            elif isinstance(value, str) and "${env:" in value:
+                container[key] = fill(value, (*path, key))
+
+    if isinstance(doc.data, (dict, list)):
+        walk(doc.data, ())
+    elif isinstance(doc.data, str) and "${env:" in doc.data:
+        doc.data = fill(doc.data, ())
     return problems
 
 
