@@ -41,12 +41,25 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import BaseResolver
 
 from skyconf.errors import ConfigError, Problem, display_path
 from skyconf.model.base import NAME_LIMIT, text_problem
 from skyconf.model.tenant import TenantBase, tenant_model
+
+try:  # the C parser ruamel.yaml's own fast loader uses (ruamel.yaml.clib)
+    from _ruamel_yaml import CParser  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - without it every file takes the full reader
+    CParser = None
 
 Path_ = tuple[str | int, ...]
 _ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -233,6 +246,10 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Position], list[
             [Problem(shown, line, col, "", f"control character U+{ord(bad.group()):04X} in the file")],
         )
     try:
+        return _read_plain(text, shown, positions), positions, problems
+    except _NotPlain:
+        positions.clear()  # the full reader below says what is unusual about the file
+    try:
         root = _compose(text)
     except MarkedYAMLError as exc:
         return None, positions, [_syntax_problem(shown, exc)]
@@ -247,6 +264,70 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Position], list[
     except _Refused as refused:
         return None, {}, [refused.problem]
     return data, positions, problems
+
+
+class _NotPlain(Exception):
+    """A file `_read_plain` leaves to the full reader."""
+
+
+def _read_plain(text: str, file: str, positions: dict[Path_, Position]) -> Any:
+    """The common file, read straight from the parser's events: one document of mappings, lists and
+    untagged values, no anchors or aliases, within the limits, and nothing to report. Anything else
+    raises _NotPlain, and the file is read again by composing its node tree (`_Builder`), which
+    knows every rule and message. Without the node tree (a node, its tag and two marks per value)
+    reading takes about half the time and memory."""
+    if CParser is None:
+        raise _NotPlain
+    parser = CParser(text)
+    get = parser.get_event
+
+    def node(event: Any, path: Path_) -> Any:
+        kind = event.__class__
+        if event.anchor is not None or event.tag is not None:
+            raise _NotPlain
+        if kind is ScalarEvent:
+            return _scalar(event.value, event.style, _SCALAR_TAG)
+        if len(path) >= MAX_DEPTH:
+            raise _NotPlain
+        if kind is MappingStartEvent:
+            out: dict[str, Any] = {}
+            while (key := get()).__class__ is not MappingEndEvent:
+                if key.__class__ is not ScalarEvent or key.anchor is not None or key.tag is not None:
+                    raise _NotPlain
+                name = key.value
+                if name in out or len(out) >= MAX_ITEMS or text_problem(name, limit=NAME_LIMIT):
+                    raise _NotPlain
+                mark = key.start_mark
+                child = (*path, name)
+                positions[child] = (file, mark.line + 1, mark.column + 1)
+                out[name] = node(get(), child)
+            return out
+        if kind is SequenceStartEvent:
+            items: list[Any] = []
+            while (item := get()).__class__ is not SequenceEndEvent:
+                if len(items) >= MAX_ITEMS:
+                    raise _NotPlain
+                child = (*path, len(items))
+                mark = item.start_mark
+                positions[child] = (file, mark.line + 1, mark.column + 1)
+                items.append(node(item, child))
+            return items
+        raise _NotPlain  # an alias
+
+    try:
+        get()  # the stream's start
+        event = get()
+        if event.__class__ is StreamEndEvent:
+            return None
+        data = node(get(), ())
+        get()  # the document's end
+        if get().__class__ is not StreamEndEvent:
+            raise _NotPlain  # a second document
+        return data
+    except YAMLError:
+        raise _NotPlain from None
+    finally:
+        parser.dispose()
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
