@@ -81,6 +81,7 @@ class Document:
     """A tenant's merged YAML as plain data, with the source position of every key and item."""
 
     folder: Path
+    # Emptied once load_tenant has validated it (the models hold the same values).
     data: dict[str, Any] = field(default_factory=dict)
     positions: dict[Path_, tuple[str, int, int]] = field(default_factory=dict)
     # Paths whose value came from ${env:...}: secrets that must never be printed.
@@ -171,6 +172,7 @@ def _load_tenant(folder: Path, env: Mapping[str, str], secrets: bool) -> LoadedT
             problems.append(Problem(display_path(folder), 1, 1, "", "cannot be checked without its secrets"))
     if problems or tenant is None:
         raise ConfigError(problems)
+    doc.data = {}  # the models hold it now; the positions stay, for messages
     return LoadedTenant(folder.name, folder, tenant, doc)
 
 

@@ -15,7 +15,7 @@ Key = tuple[str, ...]
 Fields = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a desired resource was declared, so errors the PBX raises can point back at the YAML."""
 
@@ -30,7 +30,7 @@ class Source:
         return f"{where}: {self.path}" if self.path else where
 
 
-@dataclass
+@dataclass(slots=True)
 class Resource:
     kind: str
     key: Key
