@@ -74,6 +74,18 @@ MAX_ITEMS = 20_000
 SHOWN_STEPS = 6
 _RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 Position = tuple[str, int, int]
+# A key's or item's line and column packed in one int (see _pack): 470,000 of them in a 5,000-user
+# tenant, where a (file, line, column) tuple each cost 100 MB.
+Packed = int
+_COLUMN_BITS = 24
+
+
+def _pack(line: int, column: int) -> Packed:
+    return (line << _COLUMN_BITS) | column
+
+
+def _unpack(packed: Packed) -> tuple[int, int]:
+    return packed >> _COLUMN_BITS, packed & ((1 << _COLUMN_BITS) - 1)
 
 
 @dataclass
@@ -83,17 +95,33 @@ class Document:
     folder: Path
     # Emptied once load_tenant has validated it (the models hold the same values).
     data: dict[str, Any] = field(default_factory=dict)
-    positions: dict[Path_, tuple[str, int, int]] = field(default_factory=dict)
+    # Line and column of every key and item (packed); the file is the one of its top-level key.
+    positions: dict[Path_, Packed] = field(default_factory=dict)
+    # The file each top-level key was read from (else the document's own path: one file).
+    files: dict[str | int, str] = field(default_factory=dict)
     # Paths whose value came from ${env:...}: secrets that must never be printed.
     secret_paths: set[Path_] = field(default_factory=set)
     # The values substituted there, scrubbed from every problem message.
     secret_values: set[str] = field(default_factory=set)
+    # The positions were dropped (see release) and are read again from the files when asked for.
+    released: bool = False
+
+    def release(self) -> None:
+        """Drop the positions of a tenant that is resolved: every resource carries its own source
+        by then, and they are asked for again only for a rare late message (a domain two tenants
+        declare). They were a tenth of a no-op plan's memory (one entry per key and item)."""
+        self.positions, self.files = {}, {}
+        self.released = True
 
     def where(self, path: Path_) -> tuple[str, int, int]:
-        for end in range(len(path), -1, -1):
+        if self.released:
+            again = read_document(self.folder)[0]
+            self.positions, self.files, self.released = again.positions, again.files, False
+        for end in range(len(path), 0, -1):
             pos = self.positions.get(tuple(path[:end]))
-            if pos:
-                return pos
+            if pos is not None:
+                file = self.files.get(path[0]) or display_path(self.folder)
+                return (file, *_unpack(pos))
         return (display_path(self.folder), 1, 1)
 
     def problem(self, path: Path_, message: str) -> Problem:
@@ -199,7 +227,7 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
             continue
         taken: set[str] = set()
         for name, value in data.items():
-            _, line, col = positions[(name,)]
+            line, col = _unpack(positions[(name,)])
             if name in owner:
                 problems.append(
                     Problem(
@@ -214,14 +242,15 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
             owner[name] = shown
             taken.add(name)
             doc.data[name] = value
+            doc.files[name] = shown
         doc.positions.update((p, pos) for p, pos in positions.items() if p[0] in taken)
     return doc, problems
 
 
-def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Position], list[Problem]]:
+def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Packed], list[Problem]]:
     """One YAML file as plain data (None: empty or unreadable), the position of every key and item,
     and its problems. A file over a limit (see the module docstring) gives no data, only its problem."""
-    positions: dict[Path_, Position] = {}
+    positions: dict[Path_, Packed] = {}
     problems: list[Problem] = []
     try:
         size = path.stat().st_size
@@ -248,7 +277,7 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Position], list[
             [Problem(shown, line, col, "", f"control character U+{ord(bad.group()):04X} in the file")],
         )
     try:
-        return _read_plain(text, shown, positions), positions, problems
+        return _read_plain(text, positions), positions, problems
     except _NotPlain:
         positions.clear()  # the full reader below says what is unusual about the file
     try:
@@ -272,7 +301,7 @@ class _NotPlain(Exception):
     """A file `_read_plain` leaves to the full reader."""
 
 
-def _read_plain(text: str, file: str, positions: dict[Path_, Position]) -> Any:
+def _read_plain(text: str, positions: dict[Path_, Packed]) -> Any:
     """The common file, read straight from the parser's events: one document of mappings, lists and
     untagged values, no anchors or aliases, within the limits, and nothing to report. Anything else
     raises _NotPlain, and the file is read again by composing its node tree (`_Builder`), which
@@ -301,7 +330,7 @@ def _read_plain(text: str, file: str, positions: dict[Path_, Position]) -> Any:
                     raise _NotPlain
                 mark = key.start_mark
                 child = (*path, name)
-                positions[child] = (file, mark.line + 1, mark.column + 1)
+                positions[child] = _pack(mark.line + 1, mark.column + 1)
                 out[name] = node(get(), child)
             return out
         if kind is SequenceStartEvent:
@@ -311,7 +340,7 @@ def _read_plain(text: str, file: str, positions: dict[Path_, Position]) -> Any:
                     raise _NotPlain
                 child = (*path, len(items))
                 mark = item.start_mark
-                positions[child] = (file, mark.line + 1, mark.column + 1)
+                positions[child] = _pack(mark.line + 1, mark.column + 1)
                 items.append(node(item, child))
             return items
         raise _NotPlain  # an alias
@@ -399,7 +428,7 @@ class _Builder:
     the limits of the module docstring."""
 
     file: str
-    positions: dict[Path_, tuple[str, int, int]]
+    positions: dict[Path_, Packed]
     problems: list[Problem]
     built: set[int] = field(default_factory=set)  # collection nodes built once: another visit is an alias
     open: set[int] = field(default_factory=set)  # collection nodes being built (an alias here is a cycle)
@@ -410,7 +439,7 @@ class _Builder:
     def refuse(self, node: Node, path: Path_, message: str) -> _Refused:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if path and path in self.positions:
-            _, line, col = self.positions[path]
+            line, col = _unpack(self.positions[path])
         shown = ".".join(str(p) for p in path[:SHOWN_STEPS]) + (".(...)" if len(path) > SHOWN_STEPS else "")
         return _Refused(Problem(self.file, line, col, shown, message))
 
@@ -477,7 +506,7 @@ class _Builder:
                     continue
                 first_line[name] = line
                 child = (*path, name)
-                positions[child] = (file, line, mark.column + 1)
+                positions[child] = _pack(line, mark.column + 1)
                 out[name] = self.item(value_node, child)
             return out
         if isinstance(node, SequenceNode):
@@ -485,7 +514,7 @@ class _Builder:
             for i, item in enumerate(node.value):
                 child = (*path, i)
                 mark = item.start_mark
-                positions[child] = (file, mark.line + 1, mark.column + 1)
+                positions[child] = _pack(mark.line + 1, mark.column + 1)
                 items.append(self.item(item, child))
             return items
         raise self.refuse(node, path, "YAML: not a mapping, list or value")

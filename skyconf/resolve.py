@@ -125,6 +125,7 @@ def _resolve(loaded: LoadedTenant, today: dt.date | None) -> Desired:
     keys = prune_keys()
     prune = {keys[key].name: value for key, value in t.prune.items()}
     limits = Limits(t.safety.max_delete_share, t.safety.max_update_share, t.safety.min_objects)
+    loaded.doc.release()
     return Desired(loaded, State.of(ctx.resources.values()), prune, limits)
 
 
