@@ -106,7 +106,8 @@ class Api:
     # Counts of requests sent (method -> n), for progress and benchmarks.
     sent: dict[str, int] = field(default_factory=dict)
     _idle: asyncio.Queue[httpx.AsyncClient] | None = None
-    _reads: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    # GETs of this run: in flight (a future), then answered (status, body as `_kept` keeps it).
+    _reads: dict[str, asyncio.Future[tuple[int, Any]] | tuple[int, Any]] = field(default_factory=dict)
     # Other clients closed with the lanes (the OAuth token client).
     extra_clients: list[httpx.AsyncClient] = field(default_factory=list)
 
@@ -121,9 +122,15 @@ class Api:
         which converts its own copy and drops it: kept parsed, the answers of a 1,000-user plan took
         34 MB, the largest part of its memory, for as long as the run lasted (as text, 12 MB)."""
         cache_key = path + "?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
-        if cache_key not in self._reads:
-            self._reads[cache_key] = asyncio.ensure_future(self._kept(path, params, missing_ok))
-        status, body = await self._reads[cache_key]
+        kept = self._reads.get(cache_key)
+        if kept is None:
+            kept = self._reads[cache_key] = asyncio.ensure_future(self._kept(path, params, missing_ok))
+        if isinstance(kept, asyncio.Future):
+            future = kept
+            kept = await future
+            if self._reads.get(cache_key) is future:
+                self._reads[cache_key] = kept  # answered: keep the answer, not its task
+        status, body = kept
         if not isinstance(body, bytes):
             return body
         try:
