@@ -149,7 +149,9 @@ class PhoneMapping(Mapping):
             mac = _mac(item)
             if len(mac) != 12:
                 continue
-            out.append(Resource(self.kind, (mac,), phone_fields(item), meta={"record": item}))
+            # Writes send back only the record's RECORD_FIELDS: the rest (its config text) is not kept.
+            record = {k: v for k, v in item.items() if k in RECORD_FIELDS}
+            out.append(Resource(self.kind, (mac,), phone_fields(item), meta={"record": record}))
         return out
 
     async def _listed(self, ctx: Context) -> list[dict[str, Any]]:
