@@ -48,29 +48,36 @@ class Context:
         return sorted(k[0] for k in self.desired.keys("user") & self.live.keys("user"))
 
     async def pages(
-        self, path: str, size: int, expected: int, ident: Callable[[dict[str, Any]], str]
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """Every item of a list read in pages (`start`, `limit` = size). The `expected` first pages
-        (what the declared objects predict) are asked for together, further ones while pages come
-        back full. Returns (items, complete); complete is False when the server ignores `start`
+        self,
+        path: str,
+        size: int,
+        expected: int,
+        ident: Callable[[dict[str, Any]], str],
+        convert: Callable[[dict[str, Any]], T],
+    ) -> tuple[list[T], bool]:
+        """Every item of a list read in pages (`start`, `limit` = size), each `convert`ed as its page
+        arrives (so one page's JSON is alive at a time, not the whole list's). The `expected` first
+        pages (what the declared objects predict) are asked for together, further ones while pages
+        come back full. Returns (items, complete); complete is False when the server ignores `start`
         (a page repeats items of an earlier one), and the items are then those of the first page."""
 
-        async def page(n: int) -> list[dict[str, Any]]:
-            return list(await self.api.get(path, {"start": n * size, "limit": size}) or [])
+        async def page(n: int) -> tuple[set[str], list[T], int]:
+            items = list(await self.api.get(path, {"start": n * size, "limit": size}) or [])
+            return {ident(item) for item in items}, [convert(item) for item in items], len(items)
 
         pages = list(await asyncio.gather(*(page(n) for n in range(max(expected, 1)))))
-        items: list[dict[str, Any]] = []
+        out: list[T] = []
         seen: set[str] = set()
         for n in itertools.count():
             if n == len(pages):
                 pages.append(await page(n))
-            idents = {ident(item) for item in pages[n]}
+            idents, converted, count = pages[n]
             if idents & seen:
-                return items, False
+                return out, False
             seen |= idents
-            items += pages[n]
-            if len(pages[n]) < size:
-                return items, True
+            out += converted
+            if count < size:
+                return out, True
         raise AssertionError("unreachable")
 
     async def per_user(

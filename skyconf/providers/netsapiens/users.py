@@ -88,15 +88,19 @@ class UserMapping(Mapping):
 
     async def read(self, ctx: Context) -> list[Resource]:
         expected = len(ctx.desired.keys("user")) // PAGE + 1
-        items, complete = await ctx.pages(f"{ctx.base}/users", PAGE, expected, lambda item: str(item.get("user")))
+
+        def person(item: dict[str, Any]) -> Resource | None:
+            # hidden system users (conference bridges, queues...) are not people
+            if str(item.get("service-code", "")).startswith("system-"):
+                return None
+            return Resource("user", (str(item["user"]),), _user_fields(item, ctx.country, ctx.dialect))
+
+        users, complete = await ctx.pages(
+            f"{ctx.base}/users", PAGE, expected, lambda item: str(item.get("user")), person
+        )
         if not complete:
             raise PbxError(f"the PBX ignores `start` on {ctx.base}/users: users beyond the first {PAGE} cannot be read")
-        return [
-            Resource("user", (str(item["user"]),), _user_fields(item, ctx.country, ctx.dialect))
-            for item in items
-            # hidden system users (conference bridges, queues...) are not people
-            if not str(item.get("service-code", "")).startswith("system-")
-        ]
+        return [user for user in users if user is not None]
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
