@@ -47,6 +47,8 @@ class _Context:
     today: dt.date
     problems: list[Problem] = field(default_factory=list)
     resources: dict[tuple[str, Key], Resource] = field(default_factory=dict)
+    # Each distinct set of needs once, shared by the resources that have it.
+    needs: dict[frozenset[tuple[str, Key]], frozenset[tuple[str, Key]]] = field(default_factory=dict)
 
     @property
     def tenant(self) -> TenantBase:
@@ -73,7 +75,9 @@ class _Context:
     def add(self, kind: Kind, key: Key, fields: dict[str, Any], path: Path_, needs: Needs | None = None) -> None:
         file, line, column = self.loaded.doc.where(path)
         source = Source(file, line, column, ".".join(str(p) for p in path))
-        resource = Resource(kind.name, key, fields, frozenset(needs or ()), source)
+        wanted = frozenset(needs or ())
+        wanted = self.needs.setdefault(wanted, wanted)  # a user's 5 contacts need the same user
+        resource = Resource(kind.name, key, fields, wanted, source)
         if resource.ref in self.resources:
             raise ValueError(f"duplicate {kind.name} {key}")
         self.resources[resource.ref] = resource

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import importlib
 import pkgutil
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,8 @@ class NetSapiensTenant:
                 await reads[owner]
             if self._in_scope(name):
                 for resource in await MAPPINGS[name].read(self.ctx):
+                    share_strings(resource.fields)
+                    share_strings(resource.meta)
                     self.ctx.live.add(resource)
 
         # Owners first, so their few requests are not queued behind a thousand per-user ones.
@@ -100,6 +103,17 @@ class NetSapiensTenant:
             await mapping.update(self.ctx, change)
         else:
             await mapping.delete(self.ctx, change)
+
+
+def share_strings(container: dict[Any, Any] | list[Any]) -> None:
+    """Equal strings of a live resource become one (in place): the JSON parser makes a new string
+    for every value, and 65,000 live objects repeat `no`, `12:00`, time zones and names."""
+    items = container.items() if isinstance(container, dict) else enumerate(container)
+    for key, value in items:
+        if value.__class__ is str:
+            container[key] = sys.intern(value)
+        elif isinstance(value, (dict, list)):
+            share_strings(value)
 
 
 class NetSapiensProvider:
