@@ -22,7 +22,7 @@ from skyconf.model.targets import RING_TARGETS, TargetError, parse_target, targe
 from skyconf.model.tenant import DOMAIN, TenantBase
 from skyconf.plan import Limits
 from skyconf.providers import Scope
-from skyconf.resources import Key, Resource, Source, State
+from skyconf.resources import Key, Resource, Source, State, share_strings
 
 
 @dataclass
@@ -77,6 +77,7 @@ class _Context:
         source = Source(file, line, column, ".".join(str(p) for p in path))
         wanted = frozenset(needs or ())
         wanted = self.needs.setdefault(wanted, wanted)  # a user's 5 contacts need the same user
+        share_strings(fields)  # the live state's equal strings then become these
         resource = Resource(kind.name, key, fields, wanted, source)
         if resource.ref in self.resources:
             raise ValueError(f"duplicate {kind.name} {key}")

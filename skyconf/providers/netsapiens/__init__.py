@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import importlib
 import pkgutil
-import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,7 @@ from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.providers.netsapiens.oauth import Credentials, OAuth, OAuthOptions
-from skyconf.resources import Resource, State
+from skyconf.resources import Resource, State, share_strings
 
 if TYPE_CHECKING:
     from skyconf.calls.records import CallRecord
@@ -103,17 +102,6 @@ class NetSapiensTenant:
             await mapping.update(self.ctx, change)
         else:
             await mapping.delete(self.ctx, change)
-
-
-def share_strings(container: dict[Any, Any] | list[Any]) -> None:
-    """Equal strings of a live resource become one (in place): the JSON parser makes a new string
-    for every value, and 65,000 live objects repeat `no`, `12:00`, time zones and names."""
-    items = container.items() if isinstance(container, dict) else enumerate(container)
-    for key, value in items:
-        if value.__class__ is str:
-            container[key] = sys.intern(value)
-        elif isinstance(value, (dict, list)):
-            share_strings(value)
 
 
 class NetSapiensProvider:
