@@ -54,7 +54,8 @@ class State:
 
     resources: dict[tuple[str, Key], Resource] = field(default_factory=dict)
     _by_kind: dict[str, dict[Key, Resource]] | None = field(default=None, repr=False, compare=False)
-    _by_owner: dict[tuple[str, str], list[Resource]] | None = field(default=None, repr=False, compare=False)
+    # Per kind asked for: first key part -> its resources, in key order (see under).
+    _by_owner: dict[str, dict[str, list[Resource]]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, resources: Iterable[Resource]) -> State:
@@ -83,9 +84,12 @@ class State:
         """The resources of a kind whose key starts with `first` (say, one user's contacts)."""
         if self._by_owner is None:
             self._by_owner = {}
-            for (k, key), r in sorted(self.resources.items()):
-                self._by_owner.setdefault((k, key[0]), []).append(r)
-        return self._by_owner.get((kind_name, first), [])
+        owners = self._by_owner.get(kind_name)
+        if owners is None:  # indexed when first asked for: most kinds never are
+            owners = self._by_owner[kind_name] = {}
+            for key, r in sorted(self._kinds().get(kind_name, {}).items()):
+                owners.setdefault(key[0], []).append(r)
+        return owners.get(first, [])
 
     def _kinds(self) -> dict[str, dict[Key, Resource]]:
         if self._by_kind is None:
