@@ -316,6 +316,7 @@ def _read_plain(text: str, positions: dict[Path_, Packed]) -> Any:
     get = parser.get_event
     strings: dict[str, str] = {}
     shared = strings.setdefault
+    good_keys: set[str] = set()
 
     def node(event: Any, path: Path_) -> Any:
         kind = event.__class__
@@ -332,7 +333,11 @@ def _read_plain(text: str, positions: dict[Path_, Packed]) -> Any:
                 if key.__class__ is not ScalarEvent or key.anchor is not None or key.tag is not None:
                     raise _NotPlain
                 name = shared(key.value, key.value)
-                if name in out or len(out) >= MAX_ITEMS or text_problem(name, limit=NAME_LIMIT):
+                if name not in good_keys:  # keys repeat (first_name of every user): checked once
+                    if text_problem(name, limit=NAME_LIMIT):
+                        raise _NotPlain
+                    good_keys.add(name)
+                if name in out or len(out) >= MAX_ITEMS:
                     raise _NotPlain
                 mark = key.start_mark
                 child = (*path, name)

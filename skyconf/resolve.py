@@ -74,7 +74,7 @@ class _Context:
 
     def add(self, kind: Kind, key: Key, fields: dict[str, Any], path: Path_, needs: Needs | None = None) -> None:
         file, line, column = self.loaded.doc.where(path)
-        source = Source(file, line, column, ".".join(str(p) for p in path))
+        source = Source(file, line, column, ".".join(map(str, path)))
         wanted = frozenset(needs or ())
         wanted = self.needs.setdefault(wanted, wanted)  # a user's 5 contacts need the same user
         share_strings(fields)  # the live state's equal strings then become these
