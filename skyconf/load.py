@@ -74,6 +74,10 @@ MAX_ITEMS = 20_000
 SHOWN_STEPS = 6
 _RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 Position = tuple[str, int, int]
+# Steps of the paths whose positions a loaded tenant keeps: those of the objects resolve makes
+# (`users.101.contacts.0`) but not of their fields (`...contacts.0.work`), which were four in five of
+# all positions and are only asked for in messages about one field (then every position is read again).
+POSITION_DEPTH = 4
 # A key's or item's line and column packed in one int (see _pack): 470,000 of them in a 5,000-user
 # tenant, where a (file, line, column) tuple each cost 100 MB.
 Packed = int
@@ -103,20 +107,20 @@ class Document:
     secret_paths: set[Path_] = field(default_factory=set)
     # The values substituted there, scrubbed from every problem message.
     secret_values: set[str] = field(default_factory=set)
-    # The positions were dropped (see release) and are read again from the files when asked for.
-    released: bool = False
+    # `positions` holds the paths of at most this many steps (None: all of them); a longer path
+    # has every position read again from the files first (see load_tenant and release).
+    depth: int | None = None
 
     def release(self) -> None:
         """Drop the positions of a tenant that is resolved: every resource carries its own source
         by then, and they are asked for again only for a rare late message (a domain two tenants
-        declare). They were a tenth of a no-op plan's memory (one entry per key and item)."""
-        self.positions, self.files = {}, {}
-        self.released = True
+        declare)."""
+        self.positions, self.files, self.depth = {}, {}, 0
 
     def where(self, path: Path_) -> tuple[str, int, int]:
-        if self.released:
+        if self.depth is not None and len(path) > self.depth:
             again = read_document(self.folder)[0]
-            self.positions, self.files, self.released = again.positions, again.files, False
+            self.positions, self.files, self.depth = again.positions, again.files, None
         for end in range(len(path), 0, -1):
             pos = self.positions.get(tuple(path[:end]))
             if pos is not None:
@@ -183,7 +187,7 @@ def collector_paused() -> Iterator[None]:
 
 
 def _load_tenant(folder: Path, env: Mapping[str, str], secrets: bool) -> LoadedTenant:
-    doc, problems = read_document(folder)
+    doc, problems = read_document(folder, POSITION_DEPTH)
     partial = bool(problems)  # some file did not read: check the others' schema, nothing more
     secret_problems = fill_secrets(doc, env)
     unchecked = {(p.line, p.column) for p in secret_problems}
@@ -204,13 +208,14 @@ def _load_tenant(folder: Path, env: Mapping[str, str], secrets: bool) -> LoadedT
     return LoadedTenant(folder.name, folder, tenant, doc)
 
 
-def read_document(folder: Path) -> tuple[Document, list[Problem]]:
-    """Parse and merge the folder's YAML files; a top-level key may appear in one file only.
+def read_document(folder: Path, depth: int | None = None) -> tuple[Document, list[Problem]]:
+    """Parse and merge the folder's YAML files; a top-level key may appear in one file only. With
+    `depth`, common files keep the positions of paths of up to that many steps (see Document.depth).
 
     Files are composed into nodes by libyaml (through ruamel.yaml's C parser) and turned into plain
     data here, which keeps every key's position at a fraction of the round-trip loader's cost.
     """
-    doc = Document(folder)
+    doc = Document(folder, depth=depth)
     problems: list[Problem] = []
     owner: dict[str, str] = {}
     files = _yaml_files(folder)
@@ -218,7 +223,7 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
         return doc, [Problem(display_path(folder), 1, 1, "", "no *.yaml files in this tenant folder")]
     for path in files:
         shown = display_path(path)
-        data, positions, file_problems = read_yaml(path, shown)
+        data, positions, file_problems = read_yaml(path, shown, depth)
         problems.extend(file_problems)
         if data is None:
             continue
@@ -247,7 +252,7 @@ def read_document(folder: Path) -> tuple[Document, list[Problem]]:
     return doc, problems
 
 
-def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Packed], list[Problem]]:
+def read_yaml(path: Path, shown: str, depth: int | None = None) -> tuple[Any, dict[Path_, Packed], list[Problem]]:
     """One YAML file as plain data (None: empty or unreadable), the position of every key and item,
     and its problems. A file over a limit (see the module docstring) gives no data, only its problem."""
     positions: dict[Path_, Packed] = {}
@@ -277,7 +282,7 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, dict[Path_, Packed], list[Pr
             [Problem(shown, line, col, "", f"control character U+{ord(bad.group()):04X} in the file")],
         )
     try:
-        return _read_plain(text, positions), positions, problems
+        return _read_plain(text, positions, depth), positions, problems
     except _NotPlain:
         positions.clear()  # the full reader below says what is unusual about the file
     try:
@@ -301,7 +306,7 @@ class _NotPlain(Exception):
     """A file `_read_plain` leaves to the full reader."""
 
 
-def _read_plain(text: str, positions: dict[Path_, Packed]) -> Any:
+def _read_plain(text: str, positions: dict[Path_, Packed], depth: int | None = None) -> Any:
     """The common file, read straight from the parser's events: one document of mappings, lists and
     untagged values, no anchors or aliases, within the limits, and nothing to report. Anything else
     raises _NotPlain, and the file is read again by composing its node tree (`_Builder`), which
@@ -327,6 +332,7 @@ def _read_plain(text: str, positions: dict[Path_, Packed]) -> Any:
             return _scalar(shared(value, value), event.style, _SCALAR_TAG)
         if len(path) >= MAX_DEPTH:
             raise _NotPlain
+        placed = depth is None or len(path) < depth  # whether its keys' and items' positions are kept
         if kind is MappingStartEvent:
             out: dict[str, Any] = {}
             while (key := get()).__class__ is not MappingEndEvent:
@@ -339,9 +345,10 @@ def _read_plain(text: str, positions: dict[Path_, Packed]) -> Any:
                     good_keys.add(name)
                 if name in out or len(out) >= MAX_ITEMS:
                     raise _NotPlain
-                mark = key.start_mark
                 child = (*path, name)
-                positions[child] = _pack(mark.line + 1, mark.column + 1)
+                if placed:
+                    mark = key.start_mark
+                    positions[child] = _pack(mark.line + 1, mark.column + 1)
                 out[name] = node(get(), child)
             return out
         if kind is SequenceStartEvent:
@@ -350,8 +357,9 @@ def _read_plain(text: str, positions: dict[Path_, Packed]) -> Any:
                 if len(items) >= MAX_ITEMS:
                     raise _NotPlain
                 child = (*path, len(items))
-                mark = item.start_mark
-                positions[child] = _pack(mark.line + 1, mark.column + 1)
+                if placed:
+                    mark = item.start_mark
+                    positions[child] = _pack(mark.line + 1, mark.column + 1)
                 items.append(node(item, child))
             return items
         raise _NotPlain  # an alias
