@@ -115,8 +115,12 @@ class Api:
     def base_url(self) -> str:
         return str(self.lanes[0].base_url)
 
-    async def get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Any:
-        """GET once per run: a second read of the same path gets the first answer.
+    async def get(
+        self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False, keep: bool = True
+    ) -> Any:
+        """GET once per run: a second read of the same path gets the first answer. `keep=False` is
+        for a list one reader alone reads (a user's contacts): readers while it is in flight share
+        it, and once answered it is not kept.
 
         The answer is kept as the JSON text the server sent, compressed, and parsed for each reader,
         which converts its own copy and drops it: kept parsed, the answers of a 1,000-user plan took
@@ -129,7 +133,10 @@ class Api:
             future = kept
             kept = await future
             if self._reads.get(cache_key) is future:
-                self._reads[cache_key] = kept  # answered: keep the answer, not its task
+                if keep:
+                    self._reads[cache_key] = kept  # answered: keep the answer, not its task
+                else:
+                    del self._reads[cache_key]
         status, body = kept
         if not isinstance(body, bytes):
             return body

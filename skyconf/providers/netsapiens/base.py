@@ -81,21 +81,28 @@ class Context:
         raise AssertionError("unreachable")
 
     async def per_user(
-        self, suffix: str, convert: Callable[[str, list[dict[str, Any]]], list[T]], users: list[str] | None = None
+        self,
+        suffix: str,
+        convert: Callable[[str, list[dict[str, Any]]], list[T]],
+        users: list[str] | None = None,
+        *,
+        keep: bool = True,
     ) -> list[T]:
         """`convert(ext, items)` over one child list (`answerrules`, `timeframes`, ...) of every managed
         user (or of `users`), fetched concurrently. Each list is converted as soon as it arrives, so that
         work overlaps the requests still in flight instead of following the last of them.
 
         PER_USER_IN_FLIGHT workers take the users in turn: enough to keep every lane busy, where a
-        task per user held a task, a coroutine and a future for each of 5,000 users at once."""
+        task per user held a task, a coroutine and a future for each of 5,000 users at once.
+        `keep=False`: no other mapping reads these lists, so their answers are not kept (Api.get)."""
         exts = self.managed_users() if users is None else users
         parts: list[list[T]] = [[] for _ in exts]
         todo = iter(enumerate(exts))
 
         async def worker() -> None:
             for i, ext in todo:
-                parts[i] = convert(ext, list(await self.api.get(f"{self.user_path(ext)}/{suffix}") or []))
+                items = await self.api.get(f"{self.user_path(ext)}/{suffix}", keep=keep)
+                parts[i] = convert(ext, list(items or []))
 
         await asyncio.gather(*(worker() for _ in range(min(PER_USER_IN_FLIGHT, len(exts)))))
         return [item for part in parts for item in part]

@@ -45,7 +45,9 @@ class _FrameMapping(Mapping):
                 for f in await ctx.api.get(f"{ctx.base}/timeframes") or []
             ]
         return await ctx.per_user(
-            "timeframes", lambda ext, frames: [_frame(self.kind, (ext, str(f["timeframe-name"])), f) for f in frames]
+            "timeframes",
+            lambda ext, frames: [_frame(self.kind, (ext, str(f["timeframe-name"])), f) for f in frames],
+            keep=False,
         )
 
     async def create(self, ctx: Context, change: Change) -> None:
