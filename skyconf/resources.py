@@ -31,6 +31,19 @@ class Source:
         return f"{where}: {self.path}" if self.path else where
 
 
+class _NoMeta(dict[str, Any]):
+    """The meta of every resource that has none (all desired ones): one shared empty dict that
+    refuses changes. Each had its own: 65,000 empty dicts in a 5,000-user plan."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("this resource has no meta of its own; give it a dict")
+
+    __setitem__ = __delitem__ = setdefault = update = pop = popitem = clear = __ior__ = _refuse
+
+
+NO_META: dict[str, Any] = _NoMeta()
+
+
 @dataclass(slots=True)
 class Resource:
     kind: str
@@ -41,7 +54,7 @@ class Resource:
     needs: frozenset[tuple[str, Key]] = frozenset()
     source: Source | None = None
     # The provider's own data about a live object (its id, its wire type); never compared or shown.
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=lambda: NO_META)
 
     @property
     def ref(self) -> tuple[str, Key]:
