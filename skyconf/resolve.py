@@ -15,14 +15,14 @@ from typing import Any
 
 from skyconf.checks import tenant_problems
 from skyconf.errors import ConfigError, Problem
-from skyconf.load import LoadedTenant, Path_
+from skyconf.load import LoadedTenant, Path_, collector_paused
 from skyconf.model.base import Needs, check_time_zone, unknown
 from skyconf.model.kinds import SECTIONS, Kind, extension_sections, prune_keys, target_sections
 from skyconf.model.targets import RING_TARGETS, TargetError, parse_target, target_prefixes
 from skyconf.model.tenant import DOMAIN, TenantBase
 from skyconf.plan import Limits
 from skyconf.providers import Scope
-from skyconf.resources import Key, Resource, Source, State
+from skyconf.resources import Key, Resource, Source, State, share_strings
 
 
 @dataclass
@@ -47,6 +47,8 @@ class _Context:
     today: dt.date
     problems: list[Problem] = field(default_factory=list)
     resources: dict[tuple[str, Key], Resource] = field(default_factory=dict)
+    # Each distinct set of needs once, shared by the resources that have it.
+    needs: dict[frozenset[tuple[str, Key]], frozenset[tuple[str, Key]]] = field(default_factory=dict)
 
     @property
     def tenant(self) -> TenantBase:
@@ -72,8 +74,11 @@ class _Context:
 
     def add(self, kind: Kind, key: Key, fields: dict[str, Any], path: Path_, needs: Needs | None = None) -> None:
         file, line, column = self.loaded.doc.where(path)
-        source = Source(file, line, column, ".".join(str(p) for p in path))
-        resource = Resource(kind.name, key, fields, frozenset(needs or ()), source)
+        source = Source(file, line, column, ".".join(map(str, path)))
+        wanted = frozenset(needs or ())
+        wanted = self.needs.setdefault(wanted, wanted)  # a user's 5 contacts need the same user
+        share_strings(fields)  # the live state's equal strings then become these
+        resource = Resource(kind.name, key, fields, wanted, source)
         if resource.ref in self.resources:
             raise ValueError(f"duplicate {kind.name} {key}")
         self.resources[resource.ref] = resource
@@ -106,6 +111,11 @@ class _Context:
 
 def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
     """The desired state of one tenant; raises ConfigError with every problem found."""
+    with collector_paused():
+        return _resolve(loaded, today)
+
+
+def _resolve(loaded: LoadedTenant, today: dt.date | None) -> Desired:
     ctx = _Context(loaded, today or dt.date.today())
     t = loaded.tenant
     check_time_zone(ctx, t.time_zone, ("time_zone",))
@@ -120,6 +130,7 @@ def resolve(loaded: LoadedTenant, today: dt.date | None = None) -> Desired:
     keys = prune_keys()
     prune = {keys[key].name: value for key, value in t.prune.items()}
     limits = Limits(t.safety.max_delete_share, t.safety.max_update_share, t.safety.min_objects)
+    loaded.doc.release()
     return Desired(loaded, State.of(ctx.resources.values()), prune, limits)
 
 

@@ -18,8 +18,18 @@ IMPORT_DOMAIN_READS = 10
 def test_small_benchmark_counts_requests(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     code = bench.main(
-        ["--users", str(USERS), "--tenants", str(TENANTS), "--fleet-users", str(FLEET_USERS), "--latency-ms", "0",
-         "--out", str(out)]
+        [
+            "--users",
+            str(USERS),
+            "--tenants",
+            str(TENANTS),
+            "--fleet-users",
+            str(FLEET_USERS),
+            "--latency-ms",
+            "0",
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
     result = json.loads(out.read_text())

@@ -397,9 +397,7 @@ SECRET_STEPS = [
 
 
 @pytest.mark.parametrize(("workflow", "job", "name"), SECRET_STEPS)
-def test_secret_steps_export_and_mask_the_environment_only(
-    tmp_path: Path, workflow: str, job: str, name: str
-) -> None:
+def test_secret_steps_export_and_mask_the_environment_only(tmp_path: Path, workflow: str, job: str, name: str) -> None:
     if not shutil.which("openssl"):
         pytest.skip("openssl (present on GitHub's runners) is needed")
     shutil.copytree(EXAMPLE, tmp_path / "tenants" / "example")
@@ -593,10 +591,13 @@ def test_plan_comments_update_their_own_grow_and_shrink(tmp_path: Path) -> None:
         {"id": 2, "user": BOT, "body": f"{MARKER}\nold"},
         {"id": 3, "user": BOT, "body": "<!-- skyconf-plan:part 2 -->"},
     ]
-    grown = post_comments(tmp_path / "1", [f"{MARKER}\nnew", "<!-- skyconf-plan:part 2 -->\nb", "<!-- x -->c"],
-                          [person, *old])
+    grown = post_comments(
+        tmp_path / "1", [f"{MARKER}\nnew", "<!-- skyconf-plan:part 2 -->\nb", "<!-- x -->c"], [person, *old]
+    )
     assert [(c[0], c[1].get("comment_id")) for c in grown] == [
-        ("updateComment", 2), ("updateComment", 3), ("createComment", None)
+        ("updateComment", 2),
+        ("updateComment", 3),
+        ("createComment", None),
     ]
     shrunk = post_comments(tmp_path / "2", [f"{MARKER}\nold"], [person, *old])
     assert [(c[0], c[1].get("comment_id")) for c in shrunk] == [("deleteComment", 3)]  # the first is unchanged

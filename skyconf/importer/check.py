@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from skyconf.errors import ConfigError, display_path
+from skyconf.errors import ConfigError
 from skyconf.load import Document, LoadedTenant, fill_secrets, read_document
 from skyconf.model.greetings import greeting_index
 from skyconf.model.kinds import KINDS
@@ -40,8 +40,7 @@ def remaining_changes(
     reading the files back is skipped; fmt's tests and the folder's own check hold the text to it. It is
     used up: the check fills in its secrets and takes out what it leaves unchecked."""
     if written is not None:
-        doc = Document(folder, data=written)
-        doc.positions[()] = (display_path(folder), 1, 1)  # where every resource was declared, found once
+        doc = Document(folder, data=written)  # no positions: every resource is said to be declared at the folder
     else:
         doc, problems = read_document(folder)
         if problems:

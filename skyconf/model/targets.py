@@ -7,6 +7,7 @@ own extension during resolve, so the canonical form never contains it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -35,8 +36,30 @@ class Target:
         return self.value if self.kind == "number" else f"{self.kind}:{self.value}"
 
 
+# Numbers parse_number gave: each is valid and parses to itself, whatever the country. A live read
+# finds the YAML's numbers again in this form, and a tenant repeats its main numbers.
+_E164_SEEN: set[str] = set()
+_E164_SEEN_MAX = 1_000_000
+
+
 def parse_number(text: str, country: str) -> str:
     """An external number in E.164, or TargetError saying why not."""
+    if text in _E164_SEEN:
+        return text
+    number = _parse_number(text, country)
+    if len(_E164_SEEN) >= _E164_SEEN_MAX:
+        _E164_SEEN.clear()
+    _E164_SEEN.add(number)
+    return number
+
+
+def known_e164(text: str) -> bool:
+    """Whether `text` is a number parse_number gave (so valid, and its own E.164 form)."""
+    return text in _E164_SEEN
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_number(text: str, country: str) -> str:
     try:
         number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:

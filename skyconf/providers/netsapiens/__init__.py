@@ -27,7 +27,7 @@ from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.providers.netsapiens.oauth import Credentials, OAuth, OAuthOptions
-from skyconf.resources import Resource, State
+from skyconf.resources import Resource, State, share_strings
 
 if TYPE_CHECKING:
     from skyconf.calls.records import CallRecord
@@ -79,6 +79,8 @@ class NetSapiensTenant:
                 await reads[owner]
             if self._in_scope(name):
                 for resource in await MAPPINGS[name].read(self.ctx):
+                    share_strings(resource.fields)
+                    share_strings(resource.meta)
                     self.ctx.live.add(resource)
 
         # Owners first, so their few requests are not queued behind a thousand per-user ones.

@@ -15,6 +15,9 @@ from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.resources import Key, State
 
 T = TypeVar("T")
+# Users whose child list one kind reads at once (see Context.per_user); a profile allows up to 64
+# requests in flight, shared by the kinds read together.
+PER_USER_IN_FLIGHT = 64
 
 
 @dataclass
@@ -62,29 +65,36 @@ class Context:
         return None if self.only is None else sorted(key for k, key in self.only if k == kind)
 
     async def pages(
-        self, path: str, size: int, expected: int, ident: Callable[[dict[str, Any]], str]
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """Every item of a list read in pages (`start`, `limit` = size). The `expected` first pages
-        (what the declared objects predict) are asked for together, further ones while pages come
-        back full. Returns (items, complete); complete is False when the server ignores `start`
+        self,
+        path: str,
+        size: int,
+        expected: int,
+        ident: Callable[[dict[str, Any]], str],
+        convert: Callable[[dict[str, Any]], T],
+    ) -> tuple[list[T], bool]:
+        """Every item of a list read in pages (`start`, `limit` = size), each `convert`ed as its page
+        arrives (so one page's JSON is alive at a time, not the whole list's). The `expected` first
+        pages (what the declared objects predict) are asked for together, further ones while pages
+        come back full. Returns (items, complete); complete is False when the server ignores `start`
         (a page repeats items of an earlier one), and the items are then those of the first page."""
 
-        async def page(n: int) -> list[dict[str, Any]]:
-            return list(await self.api.get(path, {"start": n * size, "limit": size}) or [])
+        async def page(n: int) -> tuple[set[str], list[T], int]:
+            items = list(await self.api.get(path, {"start": n * size, "limit": size}) or [])
+            return {ident(item) for item in items}, [convert(item) for item in items], len(items)
 
         pages = list(await asyncio.gather(*(page(n) for n in range(max(expected, 1)))))
-        items: list[dict[str, Any]] = []
+        out: list[T] = []
         seen: set[str] = set()
         for n in itertools.count():
             if n == len(pages):
                 pages.append(await page(n))
-            idents = {ident(item) for item in pages[n]}
+            idents, converted, count = pages[n]
             if idents & seen:
-                return items, False
+                return out, False
             seen |= idents
-            items += pages[n]
-            if len(pages[n]) < size:
-                return items, True
+            out += converted
+            if count < size:
+                return out, True
         raise AssertionError("unreachable")
 
     async def per_user(
@@ -92,17 +102,28 @@ class Context:
         suffix: str,
         convert: Callable[[str, list[dict[str, Any]]], list[T]],
         users: list[str] | None = None,
+        *,
         kind: str | None = None,
+        keep: bool = True,
     ) -> list[T]:
         """`convert(ext, items)` over one child list (`answerrules`, `timeframes`, ...) of every managed
         user (those of `kind` in a scoped read; or of `users`), fetched concurrently. Each list is
         converted as soon as it arrives, so that work overlaps the requests still in flight instead
-        of following the last of them."""
+        of following the last of them.
 
-        async def one(ext: str) -> list[T]:
-            return convert(ext, list(await self.api.get(f"{self.user_path(ext)}/{suffix}") or []))
+        PER_USER_IN_FLIGHT workers take the users in turn: enough to keep every lane busy, where a
+        task per user held a task, a coroutine and a future for each of 5,000 users at once.
+        `keep=False`: no other mapping reads these lists, so their answers are not kept (Api.get)."""
+        exts = self.managed_users(kind) if users is None else users
+        parts: list[list[T]] = [[] for _ in exts]
+        todo = iter(enumerate(exts))
 
-        parts = await asyncio.gather(*(one(ext) for ext in (self.managed_users(kind) if users is None else users)))
+        async def worker() -> None:
+            for i, ext in todo:
+                items = await self.api.get(f"{self.user_path(ext)}/{suffix}", keep=keep)
+                parts[i] = convert(ext, list(items or []))
+
+        await asyncio.gather(*(worker() for _ in range(min(PER_USER_IN_FLIGHT, len(exts)))))
         return [item for part in parts for item in part]
 
 

@@ -60,7 +60,9 @@ class _ContactMapping(Mapping):
         # Only users that declare contacts (or whose extra contacts are pruned) need their list read.
         wanted = {r.key[0] for r in ctx.desired.of_kind(self.kind)}
         users = [ext for ext in ctx.managed_users(self.kind) if ext in wanted or ctx.prune.get(self.kind)]
-        return await ctx.per_user("contacts", lambda ext, items: _resources(ctx, self.kind, (ext,), items), users)
+        return await ctx.per_user(
+            "contacts", lambda ext, items: _resources(ctx, self.kind, (ext,), items), users, keep=False
+        )
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None

@@ -100,7 +100,9 @@ class UserGreetingMapping(Mapping):
 
     async def read(self, ctx: Context) -> list[Resource]:
         declared = _declared(ctx)
-        return await ctx.per_user("greetings", lambda ext, items: _resources(ext, declared[ext], items), list(declared))
+        return await ctx.per_user(
+            "greetings", lambda ext, items: _resources(ext, declared[ext], items), list(declared), keep=False
+        )
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None

@@ -144,36 +144,40 @@ class PhoneMapping(Mapping):
 
     async def read(self, ctx: Context) -> list[Resource]:
         await self._check_models(ctx)
-        out: list[Resource] = []
-        for item in await self._listed(ctx):
-            mac = _mac(item)
-            if len(mac) != 12:
-                continue
-            out.append(Resource(self.kind, (mac,), phone_fields(item), meta={"record": item}))
-        return out
+        return [phone for _, phone in await self._listed(ctx) if phone is not None]
 
-    async def _listed(self, ctx: Context) -> list[dict[str, Any]]:
+    def _phone(self, item: dict[str, Any]) -> tuple[str, Resource | None]:
+        """A listed phone's MAC as listed, and its resource (None: no MAC of 12 digits)."""
+        mac = _mac(item)
+        if len(mac) != 12:
+            return mac, None
+        # Writes send back only the record's RECORD_FIELDS: the rest (its config text) is not kept.
+        record = {k: v for k, v in item.items() if k in RECORD_FIELDS}
+        return mac, Resource(self.kind, (mac,), phone_fields(item), meta={"record": record})
+
+    async def _listed(self, ctx: Context) -> list[tuple[str, Resource | None]]:
         scoped = ctx.scoped_keys(self.kind)
         if scoped is not None:  # a scoped read: each phone by itself
             return await self._by_mac(ctx, [key[0] for key in scoped])
         expected = len(ctx.desired.keys(self.kind)) // LIST_LIMIT + 1
-        items, complete = await ctx.pages(f"{ctx.base}/phones", LIST_LIMIT, expected, _mac)
-        return items if complete else items + await self._beyond_the_list(ctx, items)
+        phones, complete = await ctx.pages(f"{ctx.base}/phones", LIST_LIMIT, expected, _mac, self._phone)
+        return phones if complete else phones + await self._beyond_the_list(ctx, phones)
 
-    async def _beyond_the_list(self, ctx: Context, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _beyond_the_list(
+        self, ctx: Context, listed: list[tuple[str, Resource | None]]
+    ) -> list[tuple[str, Resource | None]]:
         """For a server that does not page the phone list: the declared phones the first page left out
         are read one by one (undeclared phones beyond it stay unseen, so they cannot be pruned)."""
-        seen = {_mac(item) for item in listed}
+        seen = {mac for mac, _ in listed}
         missing = [key[0] for key in ctx.desired.keys(self.kind) if key[0] not in seen]
         if ctx.prune.get(self.kind, False):
             log.warning("domain %s has over %d phones; phones beyond the list cannot be pruned", ctx.domain, LIST_LIMIT)
         return await self._by_mac(ctx, missing)
 
-    @staticmethod
-    async def _by_mac(ctx: Context, macs: list[str]) -> list[dict[str, Any]]:
+    async def _by_mac(self, ctx: Context, macs: list[str]) -> list[tuple[str, Resource | None]]:
         paths = [f"{ctx.base}/phones/{segment(mac)}" for mac in macs]
         found = await asyncio.gather(*(ctx.api.get(path, missing_ok=True) for path in paths))
-        return [item for item in found if isinstance(item, dict)]
+        return [self._phone(item) for item in found if isinstance(item, dict)]
 
     async def _models(self, ctx: Context) -> list[dict[str, Any]] | None:
         try:

@@ -30,6 +30,7 @@ from typing import Any
 import phonenumbers
 
 from skyconf.model.kinds import KINDS
+from skyconf.model.targets import known_e164
 from skyconf.providers.netsapiens.base import Context
 from skyconf.providers.netsapiens.conferences import conference_extension
 from skyconf.providers.netsapiens.dialect import Dialect
@@ -222,6 +223,8 @@ def decode_sim_ring(own_ext: str, params: list[Any], country: str, targets: Targ
 
 def decode_number(digits: str, country: str) -> str:
     """Digits as a live server stores them -> E.164 (with country code, or national in `country`)."""
+    if known_e164("+" + digits):
+        return "+" + digits  # what the first candidate below gives, without parsing it again
     for candidate, region in (("+" + digits, None), (digits, country)):
         try:
             number = phonenumbers.parse(candidate, region)

@@ -48,6 +48,7 @@ class _FrameMapping(Mapping):
             "timeframes",
             lambda ext, frames: [_frame(self.kind, (ext, str(f["timeframe-name"])), f) for f in frames],
             kind=self.kind,
+            keep=False,
         )
 
     async def create(self, ctx: Context, change: Change) -> None:

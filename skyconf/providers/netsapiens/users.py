@@ -88,22 +88,25 @@ class UserMapping(Mapping):
     kind = USER.name
 
     async def read(self, ctx: Context) -> list[Resource]:
+        def person(item: dict[str, Any]) -> Resource | None:
+            # hidden system users (conference bridges, queues...) are not people
+            if str(item.get("service-code", "")).startswith("system-"):
+                return None
+            return Resource("user", (str(item["user"]),), _user_fields(item, ctx.country, ctx.dialect))
+
         scoped = ctx.scoped_keys(self.kind)
         if scoped is not None:
-            items = await self._some(ctx, [key[0] for key in scoped])
+            users = [person(item) for item in await self._some(ctx, [key[0] for key in scoped])]
         else:
             expected = len(ctx.desired.keys("user")) // PAGE + 1
-            items, complete = await ctx.pages(f"{ctx.base}/users", PAGE, expected, lambda item: str(item.get("user")))
+            users, complete = await ctx.pages(
+                f"{ctx.base}/users", PAGE, expected, lambda item: str(item.get("user")), person
+            )
             if not complete:
                 raise PbxError(
                     f"the PBX ignores `start` on {ctx.base}/users: users beyond the first {PAGE} cannot be read"
                 )
-        return [
-            Resource("user", (str(item["user"]),), _user_fields(item, ctx.country, ctx.dialect))
-            for item in items
-            # hidden system users (conference bridges, queues...) are not people
-            if not str(item.get("service-code", "")).startswith("system-")
-        ]
+        return [user for user in users if user is not None]
 
     @staticmethod
     async def _some(ctx: Context, extensions: list[str]) -> list[dict[str, Any]]:
