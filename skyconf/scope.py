@@ -63,6 +63,8 @@ class PendingScopes:
 
     def finish(self, desired: Sequence[Desired]) -> dict[str, Scoped]:
         """Each tenant's scope, by tenant name."""
+        # The working tree's side first: the child is likely still resolving the revision's.
+        now = {d.tenant.name: digests(d.state) for d in desired if d.tenant.folder.resolve() in self.touched}
         if self.child is not None and self.answer is not None:
             try:
                 self.found = self.answer.recv()
@@ -82,7 +84,7 @@ class PendingScopes:
             elif then is None or isinstance(then, str):
                 out[d.tenant.name] = Scoped(self.since, reason=(then or "not read").format(since=self.since))
             else:
-                changed = changed_objects(then, d.state)
+                changed = changed_objects(then, now[d.tenant.name])
                 needs = [*((ref, wants) for ref, (_, wants) in then.items()), *((r.ref, r.needs) for r in d.state)]
                 out[d.tenant.name] = Scoped(self.since, len(changed), objects_to_read(changed, needs))
         return out
@@ -145,14 +147,18 @@ def digest(fields: Fields) -> str:
     return hashlib.blake2b(canonical_json(fields).encode(), digest_size=16).hexdigest()
 
 
-def changed_objects(then: Then, now: State) -> set[Ref]:
-    """Objects declared at only one end, or with different fields."""
-    out = {ref for ref in then if ref not in now.resources}
-    for r in now:
-        before = then.get(r.ref)
-        if before is None or before[0] != digest(r.fields):
-            out.add(r.ref)
+def changed_objects(then: Then, now: dict[Ref, str]) -> set[Ref]:
+    """Objects declared at only one end, or with different fields (by digest)."""
+    out = {ref for ref in then if ref not in now}
+    for ref, mine in now.items():
+        before = then.get(ref)
+        if before is None or before[0] != mine:
+            out.add(ref)
     return out
+
+
+def digests(state: State) -> dict[Ref, str]:
+    return {r.ref: digest(r.fields) for r in state}
 
 
 def objects_to_read(changed: set[Ref], needs: Iterable[tuple[Ref, frozenset[Ref]]]) -> frozenset[Ref]:
