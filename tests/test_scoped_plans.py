@@ -94,6 +94,9 @@ def test_a_changed_forward_reads_that_user_alone(repo: Path, served_sandbox: Ser
     assert len(requests) <= 10
     full = run("plan", "tenants/example", "--pbx", "served", "--format", "json")
     assert len(json.loads(full.stdout)["tenants"][0]["changes"]) == 1  # the same change a full plan finds
+    for fmt, note in (("text", "scoped plan: 1 object(s)"), ("markdown", "Scoped plan: 1 object(s)")):
+        shown = run("plan", "tenants/example", "--pbx", "served", "--format", fmt, "--changed-since", "main")
+        assert f"{note} changed since main; drift elsewhere is not checked: run a full plan" in shown.stdout
 
 
 def test_a_changed_profile_reaches_the_users_of_that_profile(repo: Path, served_sandbox: ServedSandbox) -> None:
