@@ -31,6 +31,7 @@ from skyconf.changed import changed_tenants, export_folder, git_toplevel, since_
 from skyconf.errors import ConfigError, SkyconfError
 from skyconf.load import load_tenant
 from skyconf.model.kinds import KINDS
+from skyconf.model.phone_templates import TEMPLATES_DIR
 from skyconf.plan import Scoped, canonical_json
 from skyconf.repo import CONFIG_FILE, find_root
 from skyconf.resolve import Desired, resolve
@@ -69,7 +70,7 @@ class PendingScopes:
             try:
                 self.found = self.answer.recv()
             except EOFError:  # the child died without answering
-                self.reason = "the tenants as they were at {since} could not be resolved"
+                self.reason = f"the tenants as they were at {self.since} could not be resolved"
             self.child.join()
             self.child = None
         found = self.found
@@ -78,11 +79,11 @@ class PendingScopes:
             folder = d.tenant.folder.resolve()
             then = found.get(str(folder))
             if self.reason:
-                out[d.tenant.name] = Scoped(self.since, reason=self.reason.format(since=self.since))
+                out[d.tenant.name] = Scoped(self.since, reason=self.reason)
             elif folder not in self.touched:
                 out[d.tenant.name] = Scoped(self.since, 0, frozenset())
             elif then is None or isinstance(then, str):
-                out[d.tenant.name] = Scoped(self.since, reason=(then or "not read").format(since=self.since))
+                out[d.tenant.name] = Scoped(self.since, reason=then or "not read")
             else:
                 changed = changed_objects(then, now[d.tenant.name])
                 needs = [*((ref, wants) for ref, (_, wants) in then.items()), *((r.ref, r.needs) for r in d.state)]
@@ -108,37 +109,31 @@ def start(since: str, paths: Sequence[Path], today: dt.date | None = None) -> Pe
     if "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1:
         context = multiprocessing.get_context("fork")
         pending.answer, send = context.Pipe(duplex=False)
-        pending.child = context.Process(target=_answer, args=(send, top, commit, folders, today), daemon=True)
+        args = (send, since, top, commit, folders, today)
+        pending.child = context.Process(target=_answer, args=args, daemon=True)
         pending.child.start()
         send.close()
     else:
-        pending.found = states_at(top, commit, folders, today)
+        pending.found = states_at(since, top, commit, folders, today)
     return pending
 
 
-def _answer(send: Connection, top: Path, commit: str, folders: list[str], today: dt.date | None) -> None:
+def _answer(send: Connection, since: str, top: Path, commit: str, folders: list[str], today: dt.date | None) -> None:
     """The child's work: resolve, answer, exit (an error becomes every tenant's reason for a full plan)."""
     try:
-        found: dict[str, Then | str] = states_at(top, commit, folders, today)
+        found: dict[str, Then | str] = states_at(since, top, commit, folders, today)
     except Exception as exc:  # any failure means "no scope", which the plan says
-        found = {f: f"the tenant at {{since}} could not be resolved ({type(exc).__name__})" for f in folders}
+        found = {f: f"the tenant at {since} could not be resolved ({type(exc).__name__})" for f in folders}
     send.send(found)
     send.close()
 
 
-def scopes_since(
-    since: str, desired: Sequence[Desired], paths: Sequence[Path], today: dt.date | None = None
-) -> dict[str, Scoped]:
-    """Each tenant's scope (by tenant name) for a plan of what changed since the revision `since`."""
-    return start(since, paths, today).finish(desired)
-
-
-def states_at(top: Path, commit: str, folders: list[str], today: dt.date | None) -> dict[str, Then | str]:
-    """Each tenant folder's objects as resolved from its files at `commit` (digests and needs), or
-    why they cannot be had (a message with a `{since}` placeholder)."""
+def states_at(since: str, top: Path, commit: str, folders: list[str], today: dt.date | None) -> dict[str, Then | str]:
+    """Each tenant folder's objects as resolved from its files at `commit` (the merge base of
+    `since`): digests and needs, or why they cannot be had."""
     out: dict[str, Then | str] = {}
     for folder in folders:
-        state = _state_at(top, commit, Path(folder), today)
+        state = _state_at(since, top, commit, Path(folder), today)
         out[folder] = state if isinstance(state, str) else {r.ref: (digest(r.fields), r.needs) for r in state}
     return out
 
@@ -172,24 +167,26 @@ def objects_to_read(changed: set[Ref], needs: Iterable[tuple[Ref, frozenset[Ref]
     return frozenset(reach)
 
 
-def _state_at(top: Path, commit: str, tenant: Path, today: dt.date | None) -> State | str:
+def _state_at(since: str, top: Path, commit: str, tenant: Path, today: dt.date | None) -> State | str:
     """The tenant's desired state from its files at `commit`, or why it cannot be had."""
-    root = find_root(tenant)
+    root = find_root(tenant).resolve()
+    if not root.is_relative_to(top):
+        return f"skyconf.yaml is outside the git repository, so the tenant at {since} cannot be read"
     with tempfile.TemporaryDirectory(prefix="skyconf-scope-") as tmp:
         dest = Path(tmp)
         if not export_folder(top, commit, tenant, dest):
-            return "the tenant is new since {since}"
+            return f"the tenant is new since {since}"
         # The same repository around it: skyconf.yaml and templates/ are unchanged (else no scope).
-        shadow = dest / root.resolve().relative_to(top)
+        shadow = dest / root.relative_to(top)
         shadow.mkdir(parents=True, exist_ok=True)
         if (root / CONFIG_FILE).is_file():
             shutil.copyfile(root / CONFIG_FILE, shadow / CONFIG_FILE)
         else:
             (shadow / ".git").mkdir(exist_ok=True)
-        if (root / "templates").is_dir() and not (shadow / "templates").exists():
-            (shadow / "templates").symlink_to((root / "templates").resolve(), target_is_directory=True)
+        if (root / TEMPLATES_DIR).is_dir() and not (shadow / TEMPLATES_DIR).exists():
+            (shadow / TEMPLATES_DIR).symlink_to((root / TEMPLATES_DIR).resolve(), target_is_directory=True)
         folder = dest / tenant.resolve().relative_to(top)
         try:
             return resolve(load_tenant(folder), today).state
         except ConfigError as exc:
-            return f"the tenant as it was at {{since}} does not load ({len(exc.problems)} problem(s))"
+            return f"the tenant as it was at {since} does not load ({len(exc.problems)} problem(s))"

@@ -186,7 +186,7 @@ def test_the_plan_is_full_when_the_scope_cannot_be_computed(
     if change == "skyconf.yaml":
         (repo / "skyconf.yaml").write_text((repo / "skyconf.yaml").read_text() + "# tuned\n")
     else:
-        since = "no-such-branch"
+        since = "no-such-branch@{1}"  # braces in the message must stay as typed
     before = len(served_sandbox.requests())
     result = run("plan", "tenants/example", "--pbx", "served", "--changed-since", since)
     assert result.exit_code == 0, result.output
