@@ -55,6 +55,9 @@ class Changes:
     removed: list[str] = field(default_factory=list)
     # Set when every tenant is listed: the shared input that changed, or "no base revision".
     everything_because: str | None = None
+    # The git top level, and the commit compared with (the merge base); "" with no base revision.
+    top: Path | None = None
+    since: str = ""
 
 
 def changed_tenants(
@@ -68,7 +71,8 @@ def changed_tenants(
     current = {_shown(p, f): f for p in paths for f in _tenant_folders(p)}
     if base == NULL_REVISION:
         return Changes(sorted(current), [], "no base revision")
-    files = [top / name for name in _changed_files(top, base, paths, shared)]
+    since = _since_commit(top, base)
+    files = [top / name for name in _changed_files(top, since, paths, shared)]
     touched: set[str] = set()
     removed: set[str] = set()
     for path in paths:
@@ -89,8 +93,8 @@ def changed_tenants(
     for name in shared:
         hit = next((f for f in files if _under(f, root / name.rstrip("/"), folder=name.endswith("/"))), None)
         if hit is not None:
-            return Changes(sorted(current), sorted(removed), hit.relative_to(top).as_posix())
-    return Changes(sorted(touched), sorted(removed - touched))
+            return Changes(sorted(current), sorted(removed), hit.relative_to(top).as_posix(), top, since)
+    return Changes(sorted(touched), sorted(removed - touched), None, top, since)
 
 
 def _toplevel(path: Path) -> Path:
@@ -103,7 +107,7 @@ def _toplevel(path: Path) -> Path:
     return Path(proc.stdout.strip()).resolve()
 
 
-def since_commit(top: Path, base: str) -> str:
+def _since_commit(top: Path, base: str) -> str:
     """The commit a change is measured from: the merge base of `base` and HEAD."""
     if not base or base.startswith("-"):
         raise SkyconfError(f"not a git revision: {base!r}")
@@ -122,10 +126,7 @@ def export_folder(top: Path, commit: str, folder: Path, dest: Path) -> bool:
     """Write `folder` (under the git top level `top`) as it was at `commit` into `dest`, at the same
     path relative to `dest` as to `top`; False when the folder did not exist then."""
     rel = folder.resolve().relative_to(top).as_posix()
-    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
-    proc = subprocess.run(
-        ["git", "archive", "--format=tar", commit, "--", rel], cwd=top, env=env, capture_output=True, check=False
-    )
+    proc = _git_bytes(top, "archive", "--format=tar", commit, "--", rel)
     if proc.returncode != 0:
         return False
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
@@ -133,14 +134,8 @@ def export_folder(top: Path, commit: str, folder: Path, dest: Path) -> bool:
     return (dest / rel).is_dir()
 
 
-def git_toplevel(path: Path) -> Path:
-    """The top level of the git repository holding `path` (SkyconfError when there is none)."""
-    return _toplevel(path)
-
-
-def _changed_files(top: Path, base: str, paths: list[Path], shared: Sequence[str]) -> list[str]:
-    """Paths (relative to the git top level) that differ from the merge base, plus untracked ones."""
-    since = since_commit(top, base)
+def _changed_files(top: Path, since: str, paths: list[Path], shared: Sequence[str]) -> list[str]:
+    """Paths (relative to the git top level) that differ from the commit `since`, plus untracked ones."""
     diff = _git(top, "diff", "--name-only", "--no-renames", "-z", since, "--")
     root = find_root(paths[0]).resolve()
     scopes = [str(p.resolve()) for p in paths] + [str(root / s.rstrip("/")) for s in shared]
@@ -149,17 +144,26 @@ def _changed_files(top: Path, base: str, paths: list[Path], shared: Sequence[str
 
 
 def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    # Variables a calling git hook sets (GIT_DIR, GIT_INDEX_FILE) would point git at another repository.
-    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
-    env["GIT_OPTIONAL_LOCKS"] = "0"  # read-only: never rewrite the index as a side effect
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(["git", *args], cwd=cwd, env=_git_env(), capture_output=True, text=True, check=False)
     except FileNotFoundError:
         raise SkyconfError("git is not installed (or not on PATH)") from None
     if check and proc.returncode != 0:
         message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
         raise SkyconfError(f"git {args[0]} failed: {message}")
     return proc
+
+
+def _git_bytes(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """A git command whose output is bytes (an archive); its exit status is the caller's to read."""
+    return subprocess.run(["git", *args], cwd=cwd, env=_git_env(), capture_output=True, check=False)
+
+
+def _git_env() -> dict[str, str]:
+    # Variables a calling git hook sets (GIT_DIR, GIT_INDEX_FILE) would point git at another repository.
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # read-only: never rewrite the index as a side effect
+    return env
 
 
 def _tenant_folders(path: Path) -> list[Path]:

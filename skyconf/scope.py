@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from skyconf.changed import changed_tenants, export_folder, git_toplevel, since_commit
+from skyconf.changed import changed_tenants, export_folder
 from skyconf.errors import ConfigError, SkyconfError
 from skyconf.load import load_tenant
 from skyconf.model.kinds import KINDS
@@ -95,11 +95,10 @@ def start(since: str, paths: Sequence[Path], today: dt.date | None = None) -> Pe
     """Begin computing the scopes of a plan of what changed since the revision `since`."""
     try:
         changes = changed_tenants(since, list(paths))
-        top = git_toplevel(paths[0])
-        commit = since_commit(top, since)
     except SkyconfError as exc:
         return PendingScopes(since, str(exc))
-    if changes.everything_because:
+    top, commit = changes.top, changes.since
+    if changes.everything_because or top is None:
         return PendingScopes(since, f"{changes.everything_because} changed since {since}, which may reach every object")
     touched = {Path(t).resolve() for t in changes.tenants}
     pending = PendingScopes(since, touched=touched)
