@@ -97,6 +97,13 @@ class Context:
                 return out, True
         raise AssertionError("unreachable")
 
+    async def each(self, paths: list[str]) -> list[dict[str, Any]]:
+        """One object per path, read concurrently (a scoped read asks by key instead of listing); a
+        path answered 404 is left out, and an answer of a one-item list is taken as its item."""
+        found = await asyncio.gather(*(self.api.get(path, missing_ok=True) for path in paths))
+        items = [item[0] if isinstance(item, list) and item else item for item in found]
+        return [item for item in items if isinstance(item, dict)]
+
     async def per_user(
         self,
         suffix: str,

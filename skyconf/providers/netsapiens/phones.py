@@ -175,9 +175,7 @@ class PhoneMapping(Mapping):
         return await self._by_mac(ctx, missing)
 
     async def _by_mac(self, ctx: Context, macs: list[str]) -> list[tuple[str, Resource | None]]:
-        paths = [f"{ctx.base}/phones/{segment(mac)}" for mac in macs]
-        found = await asyncio.gather(*(ctx.api.get(path, missing_ok=True) for path in paths))
-        return [self._phone(item) for item in found if isinstance(item, dict)]
+        return [self._phone(item) for item in await ctx.each([f"{ctx.base}/phones/{segment(mac)}" for mac in macs])]
 
     async def _models(self, ctx: Context) -> list[dict[str, Any]] | None:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from skyconf.errors import PbxError
@@ -96,7 +95,8 @@ class UserMapping(Mapping):
 
         scoped = ctx.scoped_keys(self.kind)
         if scoped is not None:
-            users = [person(item) for item in await self._some(ctx, [key[0] for key in scoped])]
+            found = await ctx.each([ctx.user_path(key[0]) for key in scoped])
+            users = [person(item) for item in found if item.get("user") is not None]
         else:
             expected = len(ctx.desired.keys("user")) // PAGE + 1
             users, complete = await ctx.pages(
@@ -107,13 +107,6 @@ class UserMapping(Mapping):
                     f"the PBX ignores `start` on {ctx.base}/users: users beyond the first {PAGE} cannot be read"
                 )
         return [user for user in users if user is not None]
-
-    @staticmethod
-    async def _some(ctx: Context, extensions: list[str]) -> list[dict[str, Any]]:
-        """A scoped read: each user by itself (one GET each, 404 when it does not exist)."""
-        found = await asyncio.gather(*(ctx.api.get(ctx.user_path(ext), missing_ok=True) for ext in extensions))
-        items = [item[0] if isinstance(item, list) and item else item for item in found]
-        return [item for item in items if isinstance(item, dict) and item.get("user") is not None]
 
     async def create(self, ctx: Context, change: Change) -> None:
         assert change.after is not None
