@@ -19,9 +19,10 @@ from tests.conftest import ServedSandbox, run
 DOMAIN = "/ns-api/v2/domains/acme.example.com"
 
 
-def use_served(workspace: Path, sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def use_served(workspace: Path, sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch, concurrency: int = 4) -> None:
     (workspace / "skyconf.yaml").write_text(
-        f"profiles:\n  served:\n    url: {sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n    concurrency: 4\n"
+        f"profiles:\n  served:\n    url: {sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n"
+        f"    concurrency: {concurrency}\n"
     )
     monkeypatch.setenv("SERVED_KEY", sandbox.token)
 

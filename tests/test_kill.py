@@ -19,7 +19,7 @@ from skyconf.pipeline import journal_path
 from skyconf.sandbox.process import ServedSandbox
 from tests.conftest import run
 from tests.test_concurrency import _contact_names
-from tests.test_faults import assert_complete_and_unique, set_faults
+from tests.test_faults import assert_complete_and_unique, set_faults, use_served
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +82,7 @@ def test_rerun_after_a_kill_converges_without_force(
     workspace: Path, served_sandbox: ServedSandbox, monkeypatch: pytest.MonkeyPatch, point: str, last_create: int
 ) -> None:
     writes = {"last_create": last_create, "last_create+1": last_create + 1}.get(point) or int(point)
-    (workspace / "skyconf.yaml").write_text(
-        f"profiles:\n  served:\n    url: {served_sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n"
-        "    concurrency: 1\n"
-    )
-    monkeypatch.setenv("SERVED_KEY", served_sandbox.token)
+    use_served(workspace, served_sandbox, monkeypatch, concurrency=1)
     set_faults(served_sandbox, latency_ms=60)
     _apply_killed_after(workspace, served_sandbox, writes)
     assert journal_path(workspace, "acme.example.com").exists()  # the killed apply's record
@@ -106,11 +102,7 @@ def test_rule_order_changes_alone_never_need_force(
 ) -> None:
     """After the last create and before any order was written (no journal: say, another machine
     re-runs it), the four users' rule orders are all wrong: 4 of 4 updates, still within the limits."""
-    (workspace / "skyconf.yaml").write_text(
-        f"profiles:\n  served:\n    url: {served_sandbox.url}/ns-api/v2\n    api_key_env: SERVED_KEY\n"
-        "    concurrency: 1\n"
-    )
-    monkeypatch.setenv("SERVED_KEY", served_sandbox.token)
+    use_served(workspace, served_sandbox, monkeypatch, concurrency=1)
     set_faults(served_sandbox, latency_ms=60)
     _apply_killed_after(workspace, served_sandbox, last_create)
     journal_path(workspace, "acme.example.com").unlink()

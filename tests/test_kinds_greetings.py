@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import itertools
-import wave
 from pathlib import Path
 
 from skyconf.model.greetings import greeting_index
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants
 from skyconf.resources import State
 from skyconf.sandbox.log import Exchange
+from tests.audio import tone
 from tests.conformance.openapi_check import SpecChecker
 from tests.conftest import portal_edit, portal_request, run
 
@@ -18,16 +17,6 @@ DOMAIN = "acme.example.com"
 ALICE = f"/domains/{DOMAIN}/users/101"
 VACATION = "Hi, this is Alice. I am away this week; Bob Martin at extension 102 can help you."
 CLOSED = "Acme is closed. Press 1 to leave a message, or 2 for more options."
-
-
-def tone(hz: int) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(bytes(128 + int(60 * ((i * hz // 4000) % 2)) for i in range(4000)))
-    return out.getvalue()
 
 
 def edit(root: Path, name: str, old: str, new: str) -> None:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import wave
 from pathlib import Path
 
 from skyconf.pipeline import Session, apply_runs, load_all, plan_tenants
 from skyconf.providers.netsapiens.moh import plan_positions
 from skyconf.sandbox.log import Exchange
+from tests.audio import tone
 from tests.conformance.openapi_check import SpecChecker
 
 FILE = "    - {file: moh/welcome.wav}\n"
 TTS = '    - {tts: "Thank you for holding. Your call is important to us.", voice: en-US-Wavenet-C, language: en-US}\n'
 DOMAIN = "acme.example.com"
-
-
-def tone(hz: int) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(1)
-        w.setframerate(8000)
-        w.writeframes(bytes(128 + int(60 * ((i * hz // 4000) % 2)) for i in range(4000)))
-    return out.getvalue()
 
 
 def set_playlist(root: Path, entries: list[str], randomized: bool = False) -> None:

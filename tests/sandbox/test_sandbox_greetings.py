@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import base64
-import io
-import wave
 
 import httpx
 
 from skyconf.sandbox.log import RequestLog
+from tests.audio import silence
 from tests.conformance.openapi_check import SpecChecker
 
 from .helpers import make_user
@@ -18,19 +17,9 @@ G = f"{D}/users/1000/greetings"
 ACCEPTED = {"code": 202, "message": "Accepted"}
 
 
-def wav(seconds: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\0\0" * 8000 * seconds)
-    return buffer.getvalue()
-
-
 async def test_upload_styles_indexes_and_count(client: httpx.AsyncClient) -> None:
     await make_user(client, "1000")
-    audio = wav(3)
+    audio = silence(3)
     r = await client.post(
         G, files={"File": ("hi.wav", audio, "audio/wav")}, data={"script": "standard", "synchronous": "yes"}
     )

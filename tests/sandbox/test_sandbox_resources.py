@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import base64
-import io
 import re
-import wave
 
 import httpx
+
+from tests.audio import silence
 
 from .helpers import make_user
 
 D = "/domains/acme"
 ACCEPTED = {"code": 202, "message": "Accepted"}
-
-
-def wav(seconds: int = 2) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\0\0" * 8000 * seconds)
-    return buffer.getvalue()
 
 
 async def test_contacts_domain_and_user(client: httpx.AsyncClient) -> None:
@@ -52,7 +42,7 @@ async def test_contacts_domain_and_user(client: httpx.AsyncClient) -> None:
 
 
 async def test_moh_upload_styles_index_and_count(client: httpx.AsyncClient) -> None:
-    audio = wav(2)
+    audio = silence(2)
     r = await client.post(
         f"{D}/moh",
         files={"File": ("song.wav", audio, "audio/wav")},
