@@ -35,7 +35,6 @@ from skyconf.errors import SkyconfError
 from skyconf.lock import domain_locks
 from skyconf.pipeline import Session, TenantRun, apply_runs, plan_tenants, refuse_over_limits, repo_root, whole_plan
 from skyconf.plan import Plan
-from skyconf.render import summary
 from skyconf.render.markdown import render_markdown
 from skyconf.render.plan_json import plan_document
 from skyconf.render.text import render_text
@@ -278,25 +277,6 @@ def _print_apply_plan(result: Plan, auto_approve: bool, paths: str) -> None:
     )
 
 
-def _counts_per_kind(result: Plan) -> list[tuple[str, str]]:
-    """render_text's tenant lines with, instead of each change, a line per action counting its kinds
-    (by their names in JSON plans and in apply's failure lines: two kinds share the title `contact`)."""
-    lines: list[tuple[str, str]] = []
-    for tp in result.tenants:
-        lines.append(("bold", f"Tenant {tp.tenant} ({tp.domain} on {tp.pbx}): {summary(tp)}"))
-        lines.extend(("red", f"  ! over the safety limit: {v} (apply needs --force)") for v in tp.violations)
-        for action, style in (("create", "green"), ("update", "yellow"), ("delete", "red")):
-            kinds: dict[str, int] = {}
-            for c in tp.changes:
-                if c.action == action:
-                    kinds[c.kind] = kinds.get(c.kind, 0) + 1
-            if kinds:
-                counted = ", ".join(f"{k} {n:,}" for k, n in sorted(kinds.items()))
-                lines.append((style, f"  {action} {sum(kinds.values()):,}: {counted}"))
-        lines.append(("", ""))
-    return lines
-
-
 @main.command()
 @click.option(
     "-o",
@@ -350,7 +330,7 @@ def _print_plan(
     elif verbosity() < 0:
         out.print(_totals(result), markup=False)
     else:
-        for style, text in _counts_per_kind(result) if brief else render_text(result):
+        for style, text in render_text(result, brief):
             out.print(text, style=style or None, markup=False)
         for tp in result.tenants:
             if tp.loosened_limits:
