@@ -72,9 +72,17 @@ class TenantRun:
         return State.of([*(r for r in self.desired.state if r.ref not in objects), *self.live])
 
 
-def load_all(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:
-    """Every tenant loaded and resolved; the problems of all tenants are reported together."""
-    return _load_all(paths, today, secrets)
+def load_all(
+    paths: list[Path], today: dt.date | None = None, *, secrets: bool = True, keep_models: bool = True
+) -> list[Desired]:
+    """Every tenant loaded and resolved; the problems of all tenants are reported together.
+    `keep_models=False` (plan, apply) keeps of each tenant's models only what every tenant has
+    (see LoadedTenant.drop_sections)."""
+    out = _load_all(paths, today, secrets)
+    if not keep_models:
+        for d in out:
+            d.tenant.drop_sections()
+    return out
 
 
 def _load_all(paths: list[Path], today: dt.date | None, with_secrets: bool) -> list[Desired]:

@@ -10,7 +10,7 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -35,6 +35,18 @@ class RedactingConsole(Console):
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         super().print(*(redact.redact(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    def lines(self, lines: Iterable[str], style: str) -> None:
+        """Plain lines (no markup), redacted: styled on a terminal; off one, written in one go, since
+        rich's per-line work is most of the cost of a few thousand warnings in a CI log."""
+        if self.is_terminal:
+            for line in lines:
+                self.print(line, style=style, markup=False)
+            return
+        text = "".join(redact.redact(line) + "\n" for line in lines)
+        if text:
+            self.file.write(text)
+            self.file.flush()
 
 
 def echo(text: str, nl: bool = True) -> None:
@@ -204,7 +216,9 @@ class LazyGroup(click.Group):
         return command
 
 
-def load_tenants(paths: list[Path], today: dt.date | None = None, *, secrets: bool = True) -> list[Desired]:
+def load_tenants(
+    paths: list[Path], today: dt.date | None = None, *, secrets: bool = True, keep_models: bool = True
+) -> list[Desired]:
     """`pipeline.load_all` with the collector paused: loading builds hundreds of thousands of objects
     that live until the command ends, and no garbage cycles, so the cyclic collector's passes over
     them only cost time (they doubled the CPU time of loading). What was built is then frozen, so
@@ -212,7 +226,7 @@ def load_tenants(paths: list[Path], today: dt.date | None = None, *, secrets: bo
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return load_all(paths, today, secrets=secrets)
+        return load_all(paths, today, secrets=secrets, keep_models=keep_models)
     finally:
         gc.freeze()
         if enabled:

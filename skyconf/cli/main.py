@@ -146,16 +146,17 @@ async def _plan(
 
         pending = scope.start(changed_since, paths)
     try:
-        desired = load_tenants(paths)
+        desired = load_tenants(paths, keep_models=False)
     except BaseException:
         if pending:
             pending.abandon()
         raise
-    warnings = _warnings(desired, warn)
     scopes = pending.finish(desired) if pending else None
     async with Session(repo_root(paths), pbx) as session:
         with young_collections_only(), _reading(session, desired) as on_read:
             runs = await plan_tenants(session, desired, scopes=scopes, on_read=on_read)
+        # After the reads, which need nothing from them, so that they start at once.
+        warnings = _warnings(desired, warn)
         result = whole_plan(runs)
         if out_file:
             out_file.write_text(saved_text(result, session.plan_key()))
@@ -173,8 +174,8 @@ def _warnings(desired: list[Desired], show: bool = True) -> dict[str, list[str]]
     from skyconf.routing import tenant_warnings
 
     found = {d.tenant.name: [str(w) for w in tenant_warnings(d.state)] for d in desired}
-    for line in (w for ws in found.values() for w in ws if show and verbosity() >= 0):
-        err.print(line, style="yellow", markup=False)
+    if show and verbosity() >= 0:
+        err.lines((w for ws in found.values() for w in ws), style="yellow")
     return found
 
 
@@ -221,7 +222,7 @@ async def _apply(paths: list[Path], pbx: str | None, auto_approve: bool, force: 
     saved = read_saved(paths[0]) if len(paths) == 1 and paths[0].is_file() else None
     root = find_root(paths[0].parent) if saved else repo_root(paths)
     folders = [root / f for f in saved.folders] if saved else paths
-    desired = load_tenants(folders)
+    desired = load_tenants(folders, keep_models=False)
     # One apply per domain at a time, from the plan it applies through its last write.
     domains = [d.tenant.tenant.domain for d in desired]
     connection = pbx or (saved.pbx if saved else None)
