@@ -16,6 +16,7 @@ since REF, or a tenant whose files at REF do not load.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -118,7 +119,10 @@ def start(since: str, paths: Sequence[Path], today: dt.date | None = None) -> Pe
 
 
 def _answer(send: Connection, since: str, top: Path, commit: str, folders: list[str], today: dt.date | None) -> None:
-    """The child's work: resolve, answer, exit (an error becomes every tenant's reason for a full plan)."""
+    """The child's work: resolve, answer, exit (an error becomes every tenant's reason for a full plan).
+    Without the cyclic collector, as the working tree's load runs (skyconf.cli.common.load_tenants):
+    its passes over what loading builds doubled the child's time, and the plan waited for it."""
+    gc.disable()
     try:
         found: dict[str, Then | str] = states_at(since, top, commit, folders, today)
     except Exception as exc:  # any failure means "no scope", which the plan says
