@@ -24,7 +24,7 @@ from skyconf.model.base import Strict
 from skyconf.model.kinds import KINDS
 from skyconf.plan import Change
 from skyconf.providers import RequestStats, Scope
-from skyconf.providers.netsapiens.api import Api, for_domain
+from skyconf.providers.netsapiens.api import Api, Lane, for_domain
 from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
@@ -204,14 +204,13 @@ def connect(profile: Profile) -> NetSapiensProvider:
             credentials = Credentials.from_env(provider_options.oauth, profile.name)
             token_client = httpx.AsyncClient(timeout=options["timeout"], verify=options["verify"])
             options |= {"headers": {}, "auth": OAuth(profile.url, credentials, token_client)}
+    lanes: list[httpx.AsyncClient]
     if profile.url is not None and not proxied(profile.url):
         # Each lane on a lean connection of its own (see transport.py). Not when a proxy from the
         # environment applies to the PBX: httpx's default transport honours it, so it stays then.
-        lanes = [
-            httpx.AsyncClient(**options, transport=LaneTransport(options["verify"])) for _ in range(profile.concurrency)
-        ]
+        lanes = [Lane(**options, transport=LaneTransport(options["verify"])) for _ in range(profile.concurrency)]
     else:
-        lanes = [httpx.AsyncClient(**options) for _ in range(profile.concurrency)]
+        lanes = [Lane(**options) for _ in range(profile.concurrency)]
     api = Api(lanes)
     if "auth" in options:
         api.extra_clients.append(options["auth"].client)
