@@ -24,12 +24,12 @@ from skyconf.model.base import Strict
 from skyconf.model.kinds import KINDS
 from skyconf.plan import Change
 from skyconf.providers import RequestStats, Scope
-from skyconf.providers.netsapiens.api import Api, Lane, for_domain
+from skyconf.providers.netsapiens.api import Api, for_domain
 from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.providers.netsapiens.oauth import Credentials, OAuth, OAuthOptions
-from skyconf.providers.netsapiens.transport import LaneTransport
+from skyconf.providers.netsapiens.transport import Lane, LaneTransport
 from skyconf.resources import Resource, State, share_strings
 
 if TYPE_CHECKING:

@@ -96,31 +96,6 @@ def segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class _NoCookies(httpx.Cookies):
-    """Cookies that stay empty: httpx hands every answer to urllib's cookie jar, at a cost in CPU per
-    request, and this API authenticates with a bearer token and never sets cookies."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-class Lane(httpx.AsyncClient):
-    """One lane's client (see Api): an httpx client that keeps no cookies."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._no_cookies = _NoCookies()
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return self._no_cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        if cookies:
-            raise ValueError("a lane keeps no cookies")
-
-
 @dataclass
 class Api:
     """One PBX. Each of `lanes` is a client with a single keep-alive connection; a request borrows an
@@ -143,7 +118,6 @@ class Api:
     _reads: dict[str, asyncio.Future[tuple[int, Any]] | tuple[int, Any]] = field(default_factory=dict)
     # Other clients closed with the lanes (the OAuth token client).
     extra_clients: list[httpx.AsyncClient] = field(default_factory=list)
-    _prefix: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -186,13 +160,6 @@ class Api:
 
     async def close(self) -> None:
         await asyncio.gather(*(client.aclose() for client in [*self.lanes, *self.extra_clients]))
-
-    def _url(self, path: str) -> httpx.URL:
-        """The absolute URL of `path`, built here: httpx merging a relative one into the client's
-        base URL parses URLs twice, a large part of its CPU per request."""
-        if self._prefix is None:
-            self._prefix = str(self.lanes[0].base_url)  # httpx keeps it with a trailing slash
-        return httpx.URL(self._prefix + path.lstrip("/"))
 
     def _stats(self) -> RequestStats:
         domain = for_domain.get()
@@ -375,7 +342,7 @@ class Api:
             self.sent[method] = self.sent.get(method, 0) + 1
             self._stats().count(method)
             started = time.monotonic()
-            response = await lane.request(method, self._url(path), json=json, params=params)
+            response = await lane.request(method, path, json=json, params=params)
             await response.aread()
         finally:
             self._idle.put_nowait(lane)
