@@ -15,7 +15,7 @@ import pytest
 
 from skyconf.config import Profile
 from skyconf.providers import netsapiens
-from skyconf.providers.netsapiens.transport import LaneTransport
+from skyconf.providers.netsapiens.transport import Lane, LaneTransport
 from skyconf.sandbox.process import ServedSandbox, free_port
 from tests.conftest import run
 from tests.test_faults import use_served
@@ -167,6 +167,20 @@ async def test_a_silent_server_is_a_read_timeout() -> None:
             await http.get("/a")
         assert (await http.get("/b")).content == OK_BODY
     assert server.accepts == 2
+
+
+async def test_a_lane_sends_its_paths_under_the_base_url_and_keeps_no_cookies() -> None:
+    cookie = b"HTTP/1.1 200 OK\r\nSet-Cookie: session=abc; Path=/\r\nContent-Length: 0\r\n\r\n"
+    async with (
+        RawServer([cookie, OK]) as server,
+        Lane(base_url=f"{server.url}/ns-api/v2", transport=LaneTransport()) as lane,
+    ):
+        await lane.get("/domains/a%20b/users")
+        await lane.request("GET", "/domains/d", params={"limit": 5})
+    first, second = (request.split(b"\r\n") for request in server.requests)
+    assert first[0] == b"GET /ns-api/v2/domains/a%20b/users HTTP/1.1"
+    assert second[0] == b"GET /ns-api/v2/domains/d?limit=5 HTTP/1.1"
+    assert not [line for line in second if line.lower().startswith(b"cookie:")]
 
 
 async def test_a_refused_connection_is_a_connect_error() -> None:

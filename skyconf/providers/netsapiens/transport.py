@@ -41,6 +41,7 @@ class _Connection(asyncio.Protocol):
         self.received = False
         self.until_close = False  # a body without length ends when the server closes
         self.last_read = 0.0
+        self.read_timer: asyncio.TimerHandle | None = None
         self.writable: asyncio.Future[None] | None = None
         self.head = False
         self.parser: httptools.HttpResponseParser | None = None
@@ -132,6 +133,15 @@ class _Connection(asyncio.Protocol):
         else:
             self.fail(httpx.RemoteProtocolError("the server closed the connection without answering"))
 
+    def watch_reads(self, timeout: float) -> None:
+        """The read timeout: fail the answer once nothing has arrived for `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        idle = loop.time() - self.last_read
+        if idle >= timeout:
+            self.fail(httpx.ReadTimeout("timed out waiting for the server's answer"))
+        else:
+            self.read_timer = loop.call_later(timeout - idle, self.watch_reads, timeout)
+
     def fail(self, exc: Exception) -> None:
         if self.answer is not None and not self.answer.done():
             self.answer.set_exception(exc)
@@ -152,6 +162,7 @@ class _Connection(asyncio.Protocol):
 
 
 def readable(fd: int) -> bool:
+    """Whether reading the socket would not block (data, or the end of the connection)."""
     if hasattr(select, "poll"):
         poller = select.poll()
         poller.register(fd, select.POLLIN)
@@ -186,15 +197,28 @@ class LaneTransport(httpx.AsyncBaseTransport):
         self, connection: _Connection, request: httpx.Request, timeouts: dict[str, float | None]
     ) -> httpx.Response:
         assert connection.transport is not None
-        head = request.method == "HEAD"
-        answer = connection.start(head)
+        if connection.answer is not None and not connection.answer.done():
+            raise RuntimeError("a lane carries one request at a time")
+        answer = connection.start(request.method == "HEAD")
         lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), request.url.raw_path)]
         lines += [b"%s: %s\r\n" % (name, value) for name, value in request.headers.raw]
         lines += [b"\r\n", await request.aread()]
         connection.transport.write(b"".join(lines))
-        if connection.writable is not None:
-            await _within(connection.writable, timeouts.get("write"), httpx.WriteTimeout)
-        await _reading(connection, answer, timeouts.get("read"))
+        if connection.writable is not None:  # the request did not fit in the socket's buffer
+            try:
+                async with asyncio.timeout(timeouts.get("write")):
+                    await connection.writable
+            except TimeoutError:
+                raise httpx.WriteTimeout("timed out sending the request") from None
+        read_timeout = timeouts.get("read")
+        if read_timeout is not None:
+            connection.last_read = asyncio.get_running_loop().time()
+            connection.watch_reads(read_timeout)
+        try:
+            await answer
+        finally:
+            if connection.read_timer is not None:
+                connection.read_timer.cancel()
         closing = not connection.keep_alive or request.headers.get("connection", "").lower() == "close"
         if closing:
             connection.close()
@@ -226,36 +250,6 @@ class LaneTransport(httpx.AsyncBaseTransport):
         if self.connection is not None:
             self.connection.close()
             self.connection = None
-
-
-async def _reading(connection: _Connection, answer: asyncio.Future[None], timeout: float | None) -> None:
-    """Wait for the whole answer; the read timeout bounds each wait for more data, not the total."""
-    if timeout is None:
-        await answer
-        return
-    loop = asyncio.get_running_loop()
-    connection.last_read = loop.time()
-
-    def check() -> None:
-        idle = loop.time() - connection.last_read
-        if idle >= timeout:
-            connection.fail(httpx.ReadTimeout("timed out waiting for the server's answer"))
-        else:
-            timer[0] = loop.call_later(timeout - idle, check)
-
-    timer = [loop.call_later(timeout, check)]
-    try:
-        await answer
-    finally:
-        timer[0].cancel()
-
-
-async def _within(waiter: asyncio.Future[None], timeout: float | None, error: type[httpx.TimeoutException]) -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            await waiter
-    except TimeoutError:
-        raise error("timed out sending the request") from None
 
 
 class _NoCookies(httpx.Cookies):
