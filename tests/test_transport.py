@@ -124,6 +124,28 @@ async def test_answers_without_a_body_leave_the_connection_usable() -> None:
     assert server.accepts == 1
 
 
+@pytest.mark.parametrize(
+    ("method", "answer"),
+    [("HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"), ("GET", OK + OK), ("GET", OK + b"junk")],
+    ids=["a body to HEAD", "an unasked answer", "junk"],
+)
+async def test_more_than_the_answer_arrived_so_the_next_request_gets_a_new_connection(
+    method: str, answer: bytes
+) -> None:
+    async with RawServer([answer, OK]) as server, client(server) as http:
+        first = await http.request(method, "/a")
+        assert (await http.get("/b")).content == OK_BODY
+    assert first.status_code == 200
+    assert server.accepts == 2
+
+
+async def test_a_malformed_answer_is_a_protocol_error() -> None:
+    async with RawServer([b"HTTP/1.1 2x0 OK\r\n\r\n", OK]) as server, client(server) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get("/a")
+        assert (await http.get("/b")).content == OK_BODY
+
+
 async def test_an_idle_connection_the_server_closed_is_replaced_before_sending() -> None:
     async with RawServer([OK, OK], close_after=(0,)) as server, client(server) as http:
         await http.get("/a")
