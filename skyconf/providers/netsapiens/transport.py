@@ -59,7 +59,7 @@ class _Connection(asyncio.Protocol):
         self.last_read = asyncio.get_running_loop().time()
         try:
             self.parser.feed_data(data)
-        except httptools.HttpParserError as exc:
+        except Exception as exc:  # httptools.HttpParserError; a protocol's callback must not raise
             self.fail(httpx.RemoteProtocolError(f"malformed HTTP answer: {exc}"))
 
     def eof_received(self) -> bool | None:
