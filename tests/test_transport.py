@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import ssl
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -205,6 +207,22 @@ async def test_a_lane_sends_its_paths_under_the_base_url_and_keeps_no_cookies() 
     assert not [line for line in second if line.lower().startswith(b"cookie:")]
 
 
+async def test_a_server_that_does_not_read_is_a_write_timeout() -> None:
+    """The server never accepts: the kernel completes the connection and buffers a little of the
+    request, then the client's writes stall."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/upload"
+    try:
+        async with httpx.AsyncClient(transport=LaneTransport(), timeout=httpx.Timeout(10.0, write=0.2)) as http:
+            with pytest.raises(httpx.WriteTimeout):
+                await http.post(url, content=b"x" * 8_000_000)
+    finally:
+        listener.close()
+
+
 async def test_a_refused_connection_is_a_connect_error() -> None:
     async with httpx.AsyncClient(transport=LaneTransport()) as http:
         with pytest.raises(httpx.ConnectError):
@@ -217,8 +235,8 @@ class Counted(LaneTransport):
     made: list[Counted] = []
     sent: list[str] = []
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        super().__init__(ssl_context)
         self.made.append(self)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
