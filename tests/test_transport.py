@@ -74,7 +74,8 @@ class RawServer:
                 step = len(self.requests) - 1
                 answer = self.script[step]
                 if answer == HANG:
-                    await reader.read()  # until the client gives up and closes
+                    # Until the client gives up and closes (bounded, should it never).
+                    await asyncio.wait_for(reader.read(), 30)
                     return
                 if answer != CLOSE:
                     writer.write(answer)
