@@ -10,9 +10,11 @@ import asyncio
 import datetime as dt
 import importlib
 import pkgutil
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import Field
@@ -27,6 +29,7 @@ from skyconf.providers.netsapiens.base import MAPPINGS, Context
 from skyconf.providers.netsapiens.cdrs import read_calls
 from skyconf.providers.netsapiens.dialect import Dialect
 from skyconf.providers.netsapiens.oauth import Credentials, OAuth, OAuthOptions
+from skyconf.providers.netsapiens.transport import Lane, LaneTransport
 from skyconf.resources import Resource, State, share_strings
 
 if TYPE_CHECKING:
@@ -201,11 +204,26 @@ def connect(profile: Profile) -> NetSapiensProvider:
             credentials = Credentials.from_env(provider_options.oauth, profile.name)
             token_client = httpx.AsyncClient(timeout=options["timeout"], verify=options["verify"])
             options |= {"headers": {}, "auth": OAuth(profile.url, credentials, token_client)}
-    lanes = [httpx.AsyncClient(**options) for _ in range(profile.concurrency)]
+    lanes: list[httpx.AsyncClient]
+    if profile.url is not None and not proxied(profile.url):
+        # Each lane on a lean connection of its own (see transport.py). Not when a proxy from the
+        # environment applies to the PBX: httpx's default transport honours it, so it stays then.
+        lanes = [Lane(**options, transport=LaneTransport(options["verify"])) for _ in range(profile.concurrency)]
+    else:
+        lanes = [Lane(**options) for _ in range(profile.concurrency)]
     api = Api(lanes)
     if "auth" in options:
         api.extra_clients.append(options["auth"].client)
     return NetSapiensProvider(api, provider_options, log)
+
+
+def proxied(url: str) -> bool:
+    """A proxy from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, less NO_PROXY) applies to `url`."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.netloc)
 
 
 # The mappings of the kinds live in this package's modules (see base.Mapping): import them all. Last,
