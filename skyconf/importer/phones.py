@@ -50,7 +50,9 @@ _TOKEN = re.compile(r"(?<![\w.+])\+?\d+(?![\w.])")
 _KEY_VALUE = re.compile(r"^\s*([^#;\s=][^=]*?)\s*=\s*(.*?)\s*$")
 _XML_ATTRIBUTE = re.compile(r"\s([A-Za-z0-9_.\-\[\]]+)\s*=\s*\"([^\"]*)\"")
 _ROUNDS = 3
-_KEPT_TEXTS = 16
+# Texts kept per phone: the search comes back to a phone's current YAML after trying the others'
+# candidates (a setting is tried on every phone), and to the better of its last two options.
+_KEPT_TEXTS = 2
 
 
 @dataclass
@@ -134,24 +136,36 @@ class _Search:
         self.renderer = PhoneRenderer(templates_folder(self.folder))
         self._shared: dict[tuple[tuple[str, Scalar], ...], dict[str, Any]] = {}
         # The search asks for the same candidate again from step to step (the current YAML's score
-        # first of all): scores are kept, texts only for the last few candidates (they are large).
+        # first of all): scores are kept, texts only for each phone's last few candidates (they are
+        # large), and not those rendered with the marker (each is read once).
         self._scores: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], int] = {}
-        self._texts: OrderedDict[tuple[str, str, tuple[tuple[str, Scalar], ...]], str | None] = OrderedDict()
+        self._texts: dict[str, OrderedDict[tuple[str, str, tuple[tuple[str, Scalar], ...]], str | None]] = {}
+        # The settings each render read (None: the template may read them in ways not noted), kept
+        # with its score: a setting a phone's text never read cannot show there (see asks).
+        self._asked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], frozenset[str] | None] = {}
+        self._plain: dict[str, bool] = {}
 
     def render(self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> str | None:
         key = self._key(mac, data, settings)
-        if key in self._texts:
-            self._texts.move_to_end(key)
-            return self._texts[key]
+        kept = self._texts.setdefault(mac, OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
         if key[2] not in self._shared:
             self._shared[key[2]] = shared_context(self.probe, dict(key[2]))
+        shared = self._shared[key[2]]
+        read = _Read(shared["settings"]) if self._reads_plainly(data) else None
+        if read is not None:
+            shared = {**shared, "settings": read}
         try:
-            text = phone_config(self.probe, self.renderer, self._shared[key[2]], mac, Phone.model_validate(data))
+            text = phone_config(self.probe, self.renderer, shared, mac, Phone.model_validate(data))
         except ValidationError:
             text = None
-        self._texts[key] = text
-        if len(self._texts) > _KEPT_TEXTS:
-            self._texts.popitem(last=False)
+        if MARKER not in key[1] and all(value != MARKER for _, value in key[2]):
+            self._asked[key] = frozenset(read.asked) if read is not None else None
+            kept[key] = text
+            if len(kept) > _KEPT_TEXTS:
+                kept.popitem(last=False)
         return text
 
     def score(self, live: _Live, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> int:
@@ -159,6 +173,24 @@ class _Search:
         if key not in self._scores:
             self._scores[key] = _score(self.render(live.mac, data, settings), live.lines)
         return self._scores[key]
+
+    def asks(self, live: _Live, name: str) -> bool:
+        """Whether the phone's current YAML, rendered with the current settings, reads `settings.NAME`
+        (else a value in its place would change nothing: the render runs the same way)."""
+        key = self._key(live.mac, live.data, None)
+        if key not in self._asked:
+            self.render(live.mac, live.data)
+        asked = self._asked[key]
+        return asked is None or name in asked
+
+    def _reads_plainly(self, data: dict[str, Any]) -> bool:
+        model = find_model(str(data.get("model")))
+        if model is None:
+            return False
+        template = str(data.get("template") or FAMILY_TEMPLATES[model.family])
+        if template not in self._plain:
+            self._plain[template] = _reads_settings_plainly(self.renderer, template)
+        return self._plain[template]
 
     def _key(
         self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None
@@ -236,6 +268,8 @@ def _find_settings(search: _Search, phones: list[_Live]) -> None:
         for name in sorted(names - set(search.settings)):
             seen: Counter[str] = Counter()
             for phone in phones:
+                if not search.asks(phone, name):
+                    continue  # the marker would not show: the text would be the current one
                 text = search.render(phone.mac, phone.data, {**search.settings, name: MARKER})
                 seen.update(_extract(text, phone.lines, phone.xml))
             if not seen:
@@ -422,6 +456,46 @@ def _setting_names(renderer: PhoneRenderer, template: str) -> set[str]:
         if settings and isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str):
             names.add(item.arg.value)
     return names
+
+
+class _Read(dict[str, Scalar]):
+    """A phone's settings that note the names a template reads (by `settings.NAME` or `settings["NAME"]`)."""
+
+    def __init__(self, settings: dict[str, Scalar]) -> None:
+        super().__init__(settings)
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> Scalar:
+        self.asked.add(name)
+        return super().__getitem__(name)
+
+
+def _reads_settings_plainly(renderer: PhoneRenderer, template: str) -> bool:
+    """Whether the template reads settings only by constant names (`settings.NAME`, `settings["NAME"]`)
+    that are no attribute of a dict, and includes no other template: then what _Read notes is every
+    setting the render depended on."""
+    try:
+        loader = renderer.env.loader
+        assert loader is not None
+        tree = renderer.env.parse(loader.get_source(renderer.env, template)[0])
+    except Exception:
+        return False
+    if any(True for _ in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+        return False
+    uses = [n for n in tree.find_all(nodes.Name) if n.name == "settings"]
+    plain = 0
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "settings"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            name: Any = node.attr
+        else:
+            name = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        if not isinstance(name, str) or hasattr(_Read({}), name):
+            return False
+        plain += 1
+    return plain == len(uses) and all(n.ctx == "load" for n in uses)
 
 
 def _template(phone: _Live) -> str:
