@@ -300,7 +300,7 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     speed: list[dict[str, Any]] = []
     data = phone.data
     best = search.score(phone, data)
-    while True:
+    while best < _exact(phone):  # once the text is reproduced nothing is missing
         tokens = set(_TOKEN.findall("\n".join(_unmatched(search.render(phone.mac, data), phone.lines))))
         users = sorted((t for t in tokens if t in declared), key=lambda e: (len(e), e))
         used = {d["target"] for d in speed}
@@ -316,7 +316,11 @@ def _add_keys(search: _Search, phone: _Live) -> None:
                 dials.append(number)
         options = [([*blf, ext], speed) for ext in users if ext not in blf]
         options += [(blf, [*speed, {"target": t}]) for t in dials if t not in used]
-        scored = [(search.score(phone, _with_keys(phone.data, b, sd)), b, sd) for b, sd in options]
+        scored: list[tuple[int, list[str], list[dict[str, Any]]]] = []
+        for b, sd in options:
+            scored.append((search.score(phone, _with_keys(phone.data, b, sd)), b, sd))
+            if scored[-1][0] == _exact(phone):
+                break  # no later option can do better, and the first of the best is taken
         if not scored:
             break
         score, new_blf, new_speed = max(scored, key=lambda item: item[0])
@@ -326,6 +330,11 @@ def _add_keys(search: _Search, phone: _Live) -> None:
         data = _with_keys(phone.data, blf, speed)
     phone.data = data
     phone.score = best
+
+
+def _exact(phone: _Live) -> int:
+    """The score of a text that reproduces the live one, the highest there is (see _score)."""
+    return len(phone.lines)
 
 
 def _unmatched(text: str | None, live: list[str]) -> list[str]:
@@ -386,7 +395,8 @@ def _with_keys(data: dict[str, Any], blf: list[str], speed: list[dict[str, Any]]
 
 
 def _score(text: str | None, live: list[str]) -> int:
-    """Lines that match the live text (in order), less the rendered lines that do not."""
+    """Lines that match the live text (in order), less the rendered lines that do not: at most the
+    number of live lines, reached only by a text that reproduces them all."""
     if text is None:
         return -(10**9)
     lines = text.splitlines()
