@@ -143,10 +143,14 @@ class _Search:
         # The settings each render read (None: the template may read them in ways not noted), kept
         # with its score: a setting a phone's text never read cannot show there (see asks).
         self._asked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], frozenset[str] | None] = {}
-        self._plain: dict[str, bool] = {}
+        self._plain: dict[tuple[str, str], bool] = {}
+        self.templates = self.renderer.names()
 
     def render(self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> str | None:
-        key = self._key(mac, data, settings)
+        return self._render(self._key(mac, data, settings), data)
+
+    def _render(self, key: tuple[str, str, tuple[tuple[str, Scalar], ...]], data: dict[str, Any]) -> str | None:
+        mac = key[0]
         kept = self._texts.setdefault(mac, OrderedDict())
         if key in kept:
             kept.move_to_end(key)
@@ -171,7 +175,7 @@ class _Search:
     def score(self, live: _Live, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> int:
         key = self._key(live.mac, data, settings)
         if key not in self._scores:
-            self._scores[key] = _score(self.render(live.mac, data, settings), live.lines)
+            self._scores[key] = _score(self._render(key, data), live.lines)
         return self._scores[key]
 
     def asks(self, live: _Live, name: str) -> bool:
@@ -184,13 +188,12 @@ class _Search:
         return asked is None or name in asked
 
     def _reads_plainly(self, data: dict[str, Any]) -> bool:
-        model = find_model(str(data.get("model")))
-        if model is None:
-            return False
-        template = str(data.get("template") or FAMILY_TEMPLATES[model.family])
-        if template not in self._plain:
-            self._plain[template] = _reads_settings_plainly(self.renderer, template)
-        return self._plain[template]
+        which = (str(data.get("model")), str(data.get("template") or ""))
+        if which not in self._plain:
+            model = find_model(which[0])
+            template = which[1] or (FAMILY_TEMPLATES[model.family] if model else "")
+            self._plain[which] = bool(template) and _reads_settings_plainly(self.renderer, template)
+        return self._plain[which]
 
     def _key(
         self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None
@@ -247,7 +250,7 @@ def _choose_template(search: _Search, phone: _Live) -> None:
     model = find_model(phone.data["model"])
     assert model is not None
     default = FAMILY_TEMPLATES[model.family]
-    options = [default, *(n for n in search.renderer.names() if n.endswith(".j2") and n != default)]
+    options = [default, *(n for n in search.templates if n.endswith(".j2") and n != default)]
     best, best_score = default, search.score(phone, phone.data)
     for name in options[1:]:
         score = search.score(phone, {**phone.data, "template": name})
