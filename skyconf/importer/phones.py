@@ -145,6 +145,8 @@ class _Search:
         self._asked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], frozenset[str] | None] = {}
         self._plain: dict[tuple[str, str], bool] = {}
         self.templates = self.renderer.names()
+        # The shared contacts with the number a speed dial to each dials (parsed once, not per phone).
+        self.dial_numbers = [(c, _dial_number(c, self.tenant.country)) for c in CONTACTS.of(self.tenant)]
 
     def render(self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> str | None:
         return self._render(self._key(mac, data, settings), data)
@@ -298,7 +300,7 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     """
     tenant = search.tenant
     declared = USERS.of(tenant)  # looked up by token: a phone's text names few of a large tenant's users
-    contacts = [(c, _dial_number(c, tenant.country)) for c in CONTACTS.of(tenant)]
+    contacts = search.dial_numbers
     blf: list[str] = []
     speed: list[dict[str, Any]] = []
     data = phone.data
