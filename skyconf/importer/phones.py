@@ -143,6 +143,7 @@ class _Search:
         # The settings each render read (None: the template may read them in ways not noted), kept
         # with its score: a setting a phone's text never read cannot show there (see asks).
         self._asked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], frozenset[str] | None] = {}
+        self._name_sets: dict[frozenset[str], frozenset[str]] = {}  # one of each (most are alike)
         self._plain: dict[tuple[str, str], bool] = {}
         self.templates = self.renderer.names()
         # The shared contacts with the number a speed dial to each dials (parsed once, not per phone).
@@ -168,7 +169,8 @@ class _Search:
         except ValidationError:
             text = None
         if MARKER not in key[1] and all(value != MARKER for _, value in key[2]):
-            self._asked[key] = frozenset(read.asked) if read is not None else None
+            asked = frozenset(read.asked) if read is not None else None
+            self._asked[key] = self._name_sets.setdefault(asked, asked) if asked is not None else None
             kept[key] = text
             if len(kept) > _KEPT_TEXTS:
                 kept.popitem(last=False)
