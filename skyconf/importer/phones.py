@@ -145,6 +145,7 @@ class _Search:
         self._asked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], frozenset[str] | None] = {}
         self._name_sets: dict[frozenset[str], frozenset[str]] = {}  # one of each (most are alike)
         self._plain: dict[tuple[str, str], bool] = {}
+        self._marked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], list[str]] = {}
         self.templates = self.renderer.names()
         # The shared contacts with the number a speed dial to each dials (parsed once, not per phone).
         self.dial_numbers = [(c, _dial_number(c, self.tenant.country)) for c in CONTACTS.of(self.tenant)]
@@ -181,6 +182,15 @@ class _Search:
         if key not in self._scores:
             self._scores[key] = _score(self._render(key, data), live.lines)
         return self._scores[key]
+
+    def marked(self, live: _Live, name: str) -> list[str]:
+        """The values the live text holds where the phone's current YAML, rendered with the marker for
+        setting `name`, shows it (kept: a later round asks again, and the render is the same when the
+        settings found since are not the ones it read)."""
+        key = self._key(live.mac, live.data, {**self.settings, name: MARKER})
+        if key not in self._marked:
+            self._marked[key] = _extract(self._render(key, live.data), live.lines, live.xml)
+        return self._marked[key]
 
     def asks(self, live: _Live, name: str) -> bool:
         """Whether the phone's current YAML, rendered with the current settings, reads `settings.NAME`
@@ -277,8 +287,7 @@ def _find_settings(search: _Search, phones: list[_Live]) -> None:
             for phone in phones:
                 if not search.asks(phone, name):
                     continue  # the marker would not show: the text would be the current one
-                text = search.render(phone.mac, phone.data, {**search.settings, name: MARKER})
-                seen.update(_extract(text, phone.lines, phone.xml))
+                seen.update(search.marked(phone, name))
             if not seen:
                 continue
             best_total = sum(search.score(p, p.data) for p in phones)
