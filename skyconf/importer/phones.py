@@ -50,7 +50,9 @@ _TOKEN = re.compile(r"(?<![\w.+])\+?\d+(?![\w.])")
 _KEY_VALUE = re.compile(r"^\s*([^#;\s=][^=]*?)\s*=\s*(.*?)\s*$")
 _XML_ATTRIBUTE = re.compile(r"\s([A-Za-z0-9_.\-\[\]]+)\s*=\s*\"([^\"]*)\"")
 _ROUNDS = 3
-_KEPT_TEXTS = 16
+# Texts kept per phone: the search comes back to a phone's current YAML after trying the others'
+# candidates (a setting is tried on every phone), and to the better of its last two options.
+_KEPT_TEXTS = 2
 
 
 @dataclass
@@ -134,31 +136,78 @@ class _Search:
         self.renderer = PhoneRenderer(templates_folder(self.folder))
         self._shared: dict[tuple[tuple[str, Scalar], ...], dict[str, Any]] = {}
         # The search asks for the same candidate again from step to step (the current YAML's score
-        # first of all): scores are kept, texts only for the last few candidates (they are large).
+        # first of all): scores are kept, texts only for each phone's last few candidates (they are
+        # large), and not those rendered with the marker (each is read once).
         self._scores: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], int] = {}
-        self._texts: OrderedDict[tuple[str, str, tuple[tuple[str, Scalar], ...]], str | None] = OrderedDict()
+        self._texts: dict[str, OrderedDict[tuple[str, str, tuple[tuple[str, Scalar], ...]], str | None]] = {}
+        # The settings each render read (None: the template may read them in ways not noted), kept
+        # with its score: a setting a phone's text never read cannot show there (see asks).
+        self._asked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], frozenset[str] | None] = {}
+        self._name_sets: dict[frozenset[str], frozenset[str]] = {}  # one of each (most are alike)
+        self._plain: dict[tuple[str, str], bool] = {}
+        self._marked: dict[tuple[str, str, tuple[tuple[str, Scalar], ...]], list[str]] = {}
+        self.templates = self.renderer.names()
+        # The shared contacts with the number a speed dial to each dials (parsed once, not per phone).
+        self.dial_numbers = [(c, _dial_number(c, self.tenant.country)) for c in CONTACTS.of(self.tenant)]
 
     def render(self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> str | None:
-        key = self._key(mac, data, settings)
-        if key in self._texts:
-            self._texts.move_to_end(key)
-            return self._texts[key]
+        return self._render(self._key(mac, data, settings), data)
+
+    def _render(self, key: tuple[str, str, tuple[tuple[str, Scalar], ...]], data: dict[str, Any]) -> str | None:
+        mac = key[0]
+        kept = self._texts.setdefault(mac, OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
         if key[2] not in self._shared:
             self._shared[key[2]] = shared_context(self.probe, dict(key[2]))
+        shared = self._shared[key[2]]
+        read = _Read(shared["settings"]) if self._reads_plainly(data) else None
+        if read is not None:
+            shared = {**shared, "settings": read}
         try:
-            text = phone_config(self.probe, self.renderer, self._shared[key[2]], mac, Phone.model_validate(data))
+            text = phone_config(self.probe, self.renderer, shared, mac, Phone.model_validate(data))
         except ValidationError:
             text = None
-        self._texts[key] = text
-        if len(self._texts) > _KEPT_TEXTS:
-            self._texts.popitem(last=False)
+        if MARKER not in key[1] and all(value != MARKER for _, value in key[2]):
+            asked = frozenset(read.asked) if read is not None else None
+            self._asked[key] = self._name_sets.setdefault(asked, asked) if asked is not None else None
+            kept[key] = text
+            if len(kept) > _KEPT_TEXTS:
+                kept.popitem(last=False)
         return text
 
     def score(self, live: _Live, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> int:
         key = self._key(live.mac, data, settings)
         if key not in self._scores:
-            self._scores[key] = _score(self.render(live.mac, data, settings), live.lines)
+            self._scores[key] = _score(self._render(key, data), live.lines)
         return self._scores[key]
+
+    def marked(self, live: _Live, name: str) -> list[str]:
+        """The values the live text holds where the phone's current YAML, rendered with the marker for
+        setting `name`, shows it (kept: a later round asks again, and the render is the same when the
+        settings found since are not the ones it read)."""
+        key = self._key(live.mac, live.data, {**self.settings, name: MARKER})
+        if key not in self._marked:
+            self._marked[key] = _extract(self._render(key, live.data), live.lines, live.xml)
+        return self._marked[key]
+
+    def asks(self, live: _Live, name: str) -> bool:
+        """Whether the phone's current YAML, rendered with the current settings, reads `settings.NAME`
+        (else a value in its place would change nothing: the render runs the same way)."""
+        key = self._key(live.mac, live.data, None)
+        if key not in self._asked:
+            self.render(live.mac, live.data)
+        asked = self._asked[key]
+        return asked is None or name in asked
+
+    def _reads_plainly(self, data: dict[str, Any]) -> bool:
+        which = (str(data.get("model")), str(data.get("template") or ""))
+        if which not in self._plain:
+            model = find_model(which[0])
+            template = which[1] or (FAMILY_TEMPLATES[model.family] if model else "")
+            self._plain[which] = bool(template) and _reads_settings_plainly(self.renderer, template)
+        return self._plain[which]
 
     def _key(
         self, mac: str, data: dict[str, Any], settings: dict[str, Scalar] | None
@@ -215,7 +264,7 @@ def _choose_template(search: _Search, phone: _Live) -> None:
     model = find_model(phone.data["model"])
     assert model is not None
     default = FAMILY_TEMPLATES[model.family]
-    options = [default, *(n for n in search.renderer.names() if n.endswith(".j2") and n != default)]
+    options = [default, *(n for n in search.templates if n.endswith(".j2") and n != default)]
     best, best_score = default, search.score(phone, phone.data)
     for name in options[1:]:
         score = search.score(phone, {**phone.data, "template": name})
@@ -236,8 +285,9 @@ def _find_settings(search: _Search, phones: list[_Live]) -> None:
         for name in sorted(names - set(search.settings)):
             seen: Counter[str] = Counter()
             for phone in phones:
-                text = search.render(phone.mac, phone.data, {**search.settings, name: MARKER})
-                seen.update(_extract(text, phone.lines, phone.xml))
+                if not search.asks(phone, name):
+                    continue  # the marker would not show: the text would be the current one
+                seen.update(search.marked(phone, name))
             if not seen:
                 continue
             best_total = sum(search.score(p, p.data) for p in phones)
@@ -261,12 +311,12 @@ def _add_keys(search: _Search, phone: _Live) -> None:
     """
     tenant = search.tenant
     declared = USERS.of(tenant)  # looked up by token: a phone's text names few of a large tenant's users
-    contacts = [(c, _dial_number(c, tenant.country)) for c in CONTACTS.of(tenant)]
+    contacts = search.dial_numbers
     blf: list[str] = []
     speed: list[dict[str, Any]] = []
     data = phone.data
     best = search.score(phone, data)
-    while True:
+    while best < _exact(phone):  # once the text is reproduced nothing is missing
         tokens = set(_TOKEN.findall("\n".join(_unmatched(search.render(phone.mac, data), phone.lines))))
         users = sorted((t for t in tokens if t in declared), key=lambda e: (len(e), e))
         used = {d["target"] for d in speed}
@@ -282,7 +332,11 @@ def _add_keys(search: _Search, phone: _Live) -> None:
                 dials.append(number)
         options = [([*blf, ext], speed) for ext in users if ext not in blf]
         options += [(blf, [*speed, {"target": t}]) for t in dials if t not in used]
-        scored = [(search.score(phone, _with_keys(phone.data, b, sd)), b, sd) for b, sd in options]
+        scored: list[tuple[int, list[str], list[dict[str, Any]]]] = []
+        for b, sd in options:
+            scored.append((search.score(phone, _with_keys(phone.data, b, sd)), b, sd))
+            if scored[-1][0] == _exact(phone):
+                break  # no later option can do better, and the first of the best is taken
         if not scored:
             break
         score, new_blf, new_speed = max(scored, key=lambda item: item[0])
@@ -292,6 +346,11 @@ def _add_keys(search: _Search, phone: _Live) -> None:
         data = _with_keys(phone.data, blf, speed)
     phone.data = data
     phone.score = best
+
+
+def _exact(phone: _Live) -> int:
+    """The score of a text that reproduces the live one, the highest there is (see _score)."""
+    return len(phone.lines)
 
 
 def _unmatched(text: str | None, live: list[str]) -> list[str]:
@@ -352,7 +411,8 @@ def _with_keys(data: dict[str, Any], blf: list[str], speed: list[dict[str, Any]]
 
 
 def _score(text: str | None, live: list[str]) -> int:
-    """Lines that match the live text (in order), less the rendered lines that do not."""
+    """Lines that match the live text (in order), less the rendered lines that do not: at most the
+    number of live lines, reached only by a text that reproduces them all."""
     if text is None:
         return -(10**9)
     lines = text.splitlines()
@@ -422,6 +482,46 @@ def _setting_names(renderer: PhoneRenderer, template: str) -> set[str]:
         if settings and isinstance(item.arg, nodes.Const) and isinstance(item.arg.value, str):
             names.add(item.arg.value)
     return names
+
+
+class _Read(dict[str, Scalar]):
+    """A phone's settings that note the names a template reads (by `settings.NAME` or `settings["NAME"]`)."""
+
+    def __init__(self, settings: dict[str, Scalar]) -> None:
+        super().__init__(settings)
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> Scalar:
+        self.asked.add(name)
+        return super().__getitem__(name)
+
+
+def _reads_settings_plainly(renderer: PhoneRenderer, template: str) -> bool:
+    """Whether the template reads settings only by constant names (`settings.NAME`, `settings["NAME"]`)
+    that are no attribute of a dict, and includes no other template: then what _Read notes is every
+    setting the render depended on."""
+    try:
+        loader = renderer.env.loader
+        assert loader is not None
+        tree = renderer.env.parse(loader.get_source(renderer.env, template)[0])
+    except Exception:
+        return False
+    if any(True for _ in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+        return False
+    uses = [n for n in tree.find_all(nodes.Name) if n.name == "settings"]
+    plain = 0
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, nodes.Getattr | nodes.Getitem)
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "settings"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            name: Any = node.attr
+        else:
+            name = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        if not isinstance(name, str) or hasattr(_Read({}), name):
+            return False
+        plain += 1
+    return plain == len(uses) and all(n.ctx == "load" for n in uses)
 
 
 def _template(phone: _Live) -> str:

@@ -139,7 +139,7 @@ class PhoneRenderer:
             file, line = self._where(exc.__traceback__, name)
             raise TemplateProblem(file, line, f"template: {type(exc).__name__}: {exc}") from None
         if is_xml_template(name):
-            _check_xml(text, self.shown(name))
+            _check_xml(text, lambda: self.shown(name))  # shown only for a problem: it resolves paths
         return text
 
     def _where(self, tb: TracebackType | None, name: str) -> tuple[str, int]:
@@ -154,13 +154,13 @@ class PhoneRenderer:
         return found or (self.shown(name), 1)
 
 
-def _check_xml(text: str, file: str) -> None:
+def _check_xml(text: str, file: Callable[[], str]) -> None:
     try:
         ET.fromstring(text)
     except ET.ParseError as exc:
         line, column = exc.position
         raise TemplateProblem(
-            file, 1, f"the rendered XML is not well-formed: {exc} (rendered output line {line}, column {column})"
+            file(), 1, f"the rendered XML is not well-formed: {exc} (rendered output line {line}, column {column})"
         ) from None
 
 
