@@ -15,6 +15,10 @@ from skyconf.plan import Change, phases
 from skyconf.resources import Key
 
 Status = Literal["done", "failed", "skipped"]
+# Changes of one phase in progress at once: twice the largest concurrency a profile allows (64), since
+# a change may wait between its requests. A task for every change of a phase (8,000 in a cold apply of
+# 1,000 users) took a quarter of a second to start, with every lane idle.
+IN_PROGRESS = 128
 
 
 @dataclass
@@ -44,16 +48,38 @@ async def apply_changes(
             return Outcome(change, "failed", located(change, str(exc)))
         return Outcome(change, "done")
 
+    def settle(outcome: Outcome) -> None:
+        if outcome.status != "done":
+            broken.add(outcome.change.ref)
+            if outcome.change.action == "delete":
+                broken_deletes.add(outcome.change.kind)
+        outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
     for group in phases(changes):
-        for outcome in await asyncio.gather(*(run(c) for c in group)):
-            if outcome.status != "done":
-                broken.add(outcome.change.ref)
-                if outcome.change.action == "delete":
-                    broken_deletes.add(outcome.change.kind)
-            outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+        await _in_order(group, run, settle)
     return outcomes
+
+
+async def _in_order(
+    group: list[Change], run: Callable[[Change], Awaitable[Outcome]], settle: Callable[[Outcome], None]
+) -> None:
+    """Run a phase's changes, IN_PROGRESS at a time, and settle each outcome as soon as those before
+    it are settled: progress moves during a long phase, and outcomes keep the plan's order."""
+    done: list[Outcome | None] = [None] * len(group)
+    todo = iter(enumerate(group))
+    settled = 0
+
+    async def worker() -> None:
+        nonlocal settled
+        for i, change in todo:
+            done[i] = await run(change)
+            while settled < len(done) and (ready := done[settled]) is not None:
+                settle(ready)
+                settled += 1
+
+    await asyncio.gather(*(worker() for _ in range(min(IN_PROGRESS, len(group)))))
 
 
 def _blocked_by(change: Change, broken: set[tuple[str, Key]], broken_deletes: set[str]) -> str:
