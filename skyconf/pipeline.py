@@ -263,7 +263,7 @@ def counts_against_limits(change: Change, repaired: set[tuple[str, Key]], resume
     and an earlier apply was already writing is no mass change."""
     if change.kind in UNCOUNTED_KINDS or change.ref in repaired:
         return False
-    return _journal_entry(change.kind, change.key, change.after, key) not in resumed
+    return not resumed or _journal_entry(change.kind, change.key, change.after, key) not in resumed
 
 
 def _journal_entry(kind_name: str, key: Key, after: object, secret_key: bytes) -> str:
