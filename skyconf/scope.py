@@ -33,14 +33,14 @@ from skyconf.errors import ConfigError, SkyconfError
 from skyconf.load import load_tenant
 from skyconf.model.kinds import KINDS
 from skyconf.model.phone_templates import TEMPLATES_DIR
-from skyconf.plan import Scoped, canonical_json
+from skyconf.plan import Scoped
 from skyconf.repo import CONFIG_FILE, find_root
 from skyconf.resolve import Desired, resolve
 from skyconf.resources import Fields, Key, State
 
 Ref = tuple[str, Key]
 # What the revision's side of a scope sends back per object: a digest of its fields, and what it needs.
-Then = dict[Ref, tuple[str, frozenset[Ref]]]
+Then = dict[Ref, tuple[bytes, frozenset[Ref]]]
 
 
 @dataclass
@@ -141,11 +141,14 @@ def states_at(since: str, top: Path, commit: str, folders: list[str], today: dt.
     return out
 
 
-def digest(fields: Fields) -> str:
-    return hashlib.blake2b(canonical_json(fields).encode(), digest_size=16).hexdigest()
+def digest(fields: Fields) -> bytes:
+    """Of the fields' repr, which is half the work of canonical JSON: both ends are made by the same
+    code in one run, so equal fields print alike (fields in another order, say a YAML mapping's keys
+    reordered, only add an unchanged object to the scope)."""
+    return hashlib.blake2b(repr(fields).encode(), digest_size=16).digest()
 
 
-def changed_objects(then: Then, now: dict[Ref, str]) -> set[Ref]:
+def changed_objects(then: Then, now: dict[Ref, bytes]) -> set[Ref]:
     """Objects declared at only one end, or with different fields (by digest)."""
     out = {ref for ref in then if ref not in now}
     for ref, mine in now.items():
@@ -155,7 +158,7 @@ def changed_objects(then: Then, now: dict[Ref, str]) -> set[Ref]:
     return out
 
 
-def digests(state: State) -> dict[Ref, str]:
+def digests(state: State) -> dict[Ref, bytes]:
     return {r.ref: digest(r.fields) for r in state}
 
 
