@@ -181,6 +181,8 @@ def scoped_run(work: Path, big: Path, user: int, sandbox: ServedSandbox) -> Run:
         subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@invalid", *args], cwd=work, check=True)
 
     git("init", "-q", "-b", "main")
+    # A repository of tenants, as users keep one: not the sandbox's database or another run's import.
+    (work / ".gitignore").write_text("bench.sqlite3*\nimports/\n.skyconf/\n")
     git("add", "-A")
     git("commit", "-q", "-m", "applied")
     users = big / "users.yaml"
