@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from skyconf import forkmap
 from skyconf.importer.phones import _reads_settings_plainly
 from skyconf.model.phone_templates import PhoneRenderer
 from tests.conftest import portal_edit, run
@@ -63,3 +65,25 @@ def test_a_phone_whose_text_no_template_renders_still_comes_back(workspace: Path
     assert imported.endswith(grandstream + "phone_settings:\n  ntp_server: pool.ntp.org\n")
     assert "phone 00:0b:82:44:55:66: its configuration is not fully recovered (18 line(s) differ)" in result.output
     assert "update phone 000b82445566 (config)" in result.output
+
+
+def test_the_search_on_both_cores_finds_what_it_finds_on_one(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each phone's template and keys are searched in a forked child for half the phones (skyconf.forkmap)
+    # once there are enough of them; the example's few phones are made enough, and the files must not change.
+    assert run("apply", "tenants/example", "--auto-approve").exit_code == 0
+    folder = workspace / "tenants" / "imported"
+
+    def imported() -> dict[str, str]:
+        assert skyconf_import("--domain", DOMAIN, "-o", "tenants/imported").exit_code == 0
+        files = {p.name: p.read_text() for p in folder.iterdir() if p.is_file()}
+        shutil.rmtree(folder)
+        return files
+
+    monkeypatch.setattr(forkmap, "MIN_ITEMS", 10**9)
+    one = imported()
+    forks = []
+    monkeypatch.setattr(forkmap, "MIN_ITEMS", 2)
+    monkeypatch.setattr(forkmap, "can_fork", lambda: forks.append(1) or True)
+    assert imported() == one
+    assert len(forks) == 2  # the templates, then the keys
+    assert "phones.yaml" in one

@@ -34,6 +34,7 @@ from jinja2 import nodes
 from pydantic import ValidationError
 
 from skyconf.errors import Problem
+from skyconf.forkmap import split_map
 from skyconf.model.base import Needs, YamlPath
 from skyconf.model.contacts import CONTACTS, NUMBER_FIELDS, Contact, identity
 from skyconf.model.kinds import Kind
@@ -242,15 +243,16 @@ def recover_phones(
             data["lines"] = lines
         phones.append(_Live(mac, data, normalize_config(fields.get("config")).splitlines()))
 
-    for phone in phones:
-        _choose_template(search, phone)
+    # Each phone's template, then its keys, labels and overrides, are its own: on both cores (see
+    # skyconf.forkmap). The settings are the tenant's, found over all phones at once.
+    for phone, (template, xml) in zip(phones, split_map(lambda p: _chosen(search, p), phones), strict=True):
+        if template is not None:
+            phone.data["template"] = template
+        phone.xml = xml
     _find_settings(search, phones)
     out: list[RecoveredPhone] = []
-    for phone in phones:
-        _add_keys(search, phone)
-        _find_labels(search, phone)
-        _add_overrides(search, phone)
-        differing = _differing(search.render(phone.mac, phone.data), phone.lines)
+    for phone, (data, differing) in zip(phones, split_map(lambda p: _finished(search, p), phones), strict=True):
+        phone.data = data
         if differing:
             notes.append(
                 f"phone {_colons(phone.mac)}: its configuration is not fully recovered ({differing} line(s) differ); "
@@ -258,6 +260,20 @@ def recover_phones(
             )
         out.append(RecoveredPhone(_colons(phone.mac), phone.data, differing))
     return out, dict(sorted(search.settings.items()))
+
+
+def _chosen(search: _Search, phone: _Live) -> tuple[str | None, bool]:
+    """The template `_choose_template` gives the phone (None: its model's), and whether it is XML."""
+    _choose_template(search, phone)
+    return phone.data.get("template"), phone.xml
+
+
+def _finished(search: _Search, phone: _Live) -> tuple[dict[str, Any], int]:
+    """The phone's YAML with its keys, labels and overrides, and the live lines it does not reproduce."""
+    _add_keys(search, phone)
+    _find_labels(search, phone)
+    _add_overrides(search, phone)
+    return phone.data, _differing(search.render(phone.mac, phone.data), phone.lines)
 
 
 def _choose_template(search: _Search, phone: _Live) -> None:
