@@ -50,6 +50,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CONCURRENCY = DEFAULT_CONCURRENCY
 
 
+# Runs whose ideal is shorter than this get no ratio to it (interpreter start alone is longer).
+MEASURED_IDEAL_S = 0.1
+
 # What `--only` can name: run -> the runs it needs first (the tenant applied cold).
 RUNS: dict[str, tuple[str, ...]] = {
     "large-apply": (),
@@ -79,9 +82,10 @@ class Run:
 
 
 def with_ideal(run: Run, latency_ms: float) -> Run:
-    """The run with the time its requests would take at full concurrency and nothing else, and the ratio."""
+    """The run with the time its requests would take at full concurrency and nothing else, and the
+    ratio; none for a run of a few requests (the scoped plan), whose ideal is not its measure."""
     run.ideal_s = round(run.requests / CONCURRENCY * latency_ms / 1000, 3)
-    run.vs_ideal = round(run.wall_s / run.ideal_s, 2) if run.ideal_s else None
+    run.vs_ideal = round(run.wall_s / run.ideal_s, 2) if run.ideal_s >= MEASURED_IDEAL_S else None
     return run
 
 
@@ -390,7 +394,7 @@ def table(result: dict[str, Any]) -> str:
     for r in result["runs"]:
         rows.append(
             f"| {r['name']} | {r['wall_s']} | {r['cpu_s']} | {r['peak_mb']} | {r['requests']} | {r['writes']} "
-            f"| {r['ideal_s']} | {r['vs_ideal']} |"
+            f"| {r['ideal_s']} | {r['vs_ideal'] or '—'} |"
         )
     rows.append("")
     rows.append(f"Ideal: requests / {settings['concurrency']} x {settings['latency_ms']} ms.")

@@ -81,5 +81,15 @@ def test_only_runs_what_it_names_and_what_that_needs(tmp_path: Path) -> None:
     assert imported["requests"] == IMPORT_DOMAIN_READS + 5 * 2
     # The ideal is the requests at full concurrency, each taking the injected latency.
     assert imported["ideal_s"] == round(imported["requests"] / bench.CONCURRENCY * 0.001, 3)
-    assert imported["vs_ideal"] == round(imported["wall_s"] / imported["ideal_s"], 2)
+    assert imported["vs_ideal"] is None  # an ideal of milliseconds is not what such a run is measured by
     assert "noop_plan_ideal_s" not in result
+
+
+def test_the_ratio_to_the_ideal_is_given_where_the_ideal_is_a_measure() -> None:
+    big = bench.with_ideal(bench.Run("plan", 9.4, 3.0, 99.0, 3007, 0), 20.0)
+    assert (big.ideal_s, big.vs_ideal) == (7.518, round(9.4 / 7.518, 2))
+    scoped = bench.with_ideal(bench.Run("scoped", 1.3, 2.0, 90.0, 2, 0), 20.0)
+    assert (scoped.ideal_s, scoped.vs_ideal) == (0.005, None)
+    assert "| scoped | 1.3 | 2.0 | 90.0 | 2 | 0 | 0.005 | — |" in bench.table(
+        {"settings": {"concurrency": 8, "latency_ms": 20.0}, "runs": [vars(scoped)]}
+    )
