@@ -126,6 +126,10 @@ class _Probe:
         return None
 
 
+# A render's key, with its score, the settings it read and its text, as one search holds them.
+_Known = tuple[tuple[str, str, tuple[tuple[str, Scalar], ...]], int | None, frozenset[str] | None, str | None]
+
+
 @dataclass
 class _Search:
     tenant: TenantBase
@@ -177,6 +181,20 @@ class _Search:
             if len(kept) > _KEPT_TEXTS:
                 kept.popitem(last=False)
         return text
+
+    def known(self, live: _Live) -> _Known:
+        """What the search knows of the phone's current YAML (rendered with the current settings)."""
+        key = self._key(live.mac, live.data, None)
+        texts = self._texts.get(live.mac)
+        return key, self._scores.get(key), self._asked.get(key), texts.get(key) if texts else None
+
+    def learn(self, known: _Known) -> None:
+        """Take what another process's search knew (see skyconf.forkmap): its renders are not repeated."""
+        key, score, asked, text = known
+        if score is None or key in self._scores:
+            return
+        self._scores[key], self._asked[key] = score, asked
+        self._texts.setdefault(key[0], OrderedDict())[key] = text
 
     def score(self, live: _Live, data: dict[str, Any], settings: dict[str, Scalar] | None = None) -> int:
         key = self._key(live.mac, data, settings)
@@ -245,10 +263,11 @@ def recover_phones(
 
     # Each phone's template, then its keys, labels and overrides, are its own: on both cores (see
     # skyconf.forkmap). The settings are the tenant's, found over all phones at once.
-    for phone, (template, xml) in zip(phones, split_map(lambda p: _chosen(search, p), phones), strict=True):
+    for phone, (template, xml, known) in zip(phones, split_map(lambda p: _chosen(search, p), phones), strict=True):
         if template is not None:
             phone.data["template"] = template
         phone.xml = xml
+        search.learn(known)
     _find_settings(search, phones)
     out: list[RecoveredPhone] = []
     for phone, (data, differing) in zip(phones, split_map(lambda p: _finished(search, p), phones), strict=True):
@@ -262,10 +281,11 @@ def recover_phones(
     return out, dict(sorted(search.settings.items()))
 
 
-def _chosen(search: _Search, phone: _Live) -> tuple[str | None, bool]:
-    """The template `_choose_template` gives the phone (None: its model's), and whether it is XML."""
+def _chosen(search: _Search, phone: _Live) -> tuple[str | None, bool, _Known]:
+    """The template `_choose_template` gives the phone (None: its model's), whether it is XML, and
+    what the search knows of the phone with it (the settings search starts from there)."""
     _choose_template(search, phone)
-    return phone.data.get("template"), phone.xml
+    return phone.data.get("template"), phone.xml, search.known(phone)
 
 
 def _finished(search: _Search, phone: _Live) -> tuple[dict[str, Any], int]:
