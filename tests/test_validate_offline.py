@@ -30,3 +30,21 @@ def test_offline_validate_still_reports_other_mistakes(tmp_path: Path) -> None:
     result = run("validate", "--no-secrets", str(case))
     assert result.exit_code == 1 and "unknown key 'frist_name'" in result.output
     assert "OFFICE_101_VM_PIN" not in result.output
+
+
+def test_plan_and_apply_keep_only_each_tenants_header_once_resolved(workspace: Path) -> None:
+    # The section models are the largest part of a loaded tenant and nothing reads them after resolve
+    # in a plan or an apply; a section read later must fail loudly, never look empty.
+    from skyconf.cli.common import load_tenants
+
+    kept = load_tenants([workspace / "tenants" / "example"])[0]
+    dropped = load_tenants([workspace / "tenants" / "example"], keep_models=False)[0]
+    assert kept.tenant.tenant.users  # the default keeps them (validate, routing and phones read them)
+    assert (dropped.tenant.tenant.domain, dropped.tenant.tenant.time_zone, dropped.tenant.tenant.prune) == (
+        kept.tenant.tenant.domain,
+        kept.tenant.tenant.time_zone,
+        kept.tenant.tenant.prune,
+    )
+    assert dropped.state.resources == kept.state.resources
+    with pytest.raises(AttributeError):
+        dropped.tenant.tenant.users  # noqa: B018
