@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from skyconf.errors import ConfigError, display_path
-from skyconf.load import Document, LoadedTenant, Path_, fill_secrets, read_document
+from skyconf.errors import ConfigError
+from skyconf.load import Document, LoadedTenant, fill_secrets, read_document
 from skyconf.model.greetings import greeting_index
 from skyconf.model.kinds import KINDS
 from skyconf.model.moh import MOH_FILE, MOH_PLAYLIST
@@ -40,9 +39,8 @@ def remaining_changes(
     `written`: the folder's data when import wrote every file of it from that data (a new folder), so
     reading the files back is skipped; fmt's tests and the folder's own check hold the text to it. It is
     used up: the check fills in its secrets and takes out what it leaves unchecked."""
-    doc: Document
     if written is not None:
-        doc = _Unplaced(folder, data=written, shown=display_path(folder))
+        doc = Document(folder, data=written)  # no positions: every resource is said to be declared at the folder
     else:
         doc, problems = read_document(folder)
         if problems:
@@ -89,18 +87,6 @@ def remaining_changes(
         what = f" ({', '.join(c.changed)})" if c.action == "update" else ""
         out.append(f"{c.action} {KINDS[c.kind].title} {' / '.join(c.key)}{what}")
     return out
-
-
-@dataclass
-class _Unplaced(Document):
-    """Data with no positions: every resource is said to be declared at the folder, as Document says
-    it, with the folder's shown path worked out once (Document.where resolves the folder again for
-    each of a large tenant's 13,000 resources, which was half of the check)."""
-
-    shown: str = ""
-
-    def where(self, path: Path_) -> tuple[str, int, int]:
-        return (self.shown, 1, 1)
 
 
 def _drop_greetings(voicemail: dict[str, Any], missing: set[str]) -> list[str]:
