@@ -16,20 +16,16 @@ since REF, or a tenant whose files at REF do not load.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
-import multiprocessing
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from skyconf.changed import changed_tenants, export_folder
 from skyconf.errors import ConfigError, SkyconfError
+from skyconf.forkmap import Forked, can_fork
 from skyconf.load import load_tenant
 from skyconf.model.kinds import KINDS
 from skyconf.model.phone_templates import TEMPLATES_DIR
@@ -51,28 +47,25 @@ class PendingScopes:
     since: str
     reason: str = ""
     touched: set[Path] = field(default_factory=set)
-    # The child resolving the revision's side, and where its answer arrives; or the answer itself.
-    child: BaseProcess | None = None
-    answer: Connection | None = None
+    # The child resolving the revision's side; or its answer.
+    child: Forked[dict[str, Then | str]] | None = None
     found: dict[str, Then | str] = field(default_factory=dict)
 
     def abandon(self) -> None:
         """Stop the child at once (the working tree did not load: there is nothing to scope)."""
         if self.child is not None:
-            self.child.terminate()
-            self.child.join()
+            self.child.abandon()
             self.child = None
 
     def finish(self, desired: Sequence[Desired]) -> dict[str, Scoped]:
         """Each tenant's scope, by tenant name."""
         # The working tree's side first: the child is likely still resolving the revision's.
         now = {d.tenant.name: digests(d.state) for d in desired if d.tenant.folder.resolve() in self.touched}
-        if self.child is not None and self.answer is not None:
-            try:
-                self.found = self.answer.recv()
-            except EOFError:  # the child died without answering
+        if self.child is not None:
+            answer = self.child.result()
+            if answer is None:  # the child died without answering
                 self.reason = f"the tenants as they were at {self.since} could not be resolved"
-            self.child.join()
+            self.found = answer or {}
             self.child = None
         found = self.found
         out: dict[str, Scoped] = {}
@@ -106,29 +99,20 @@ def start(since: str, paths: Sequence[Path], today: dt.date | None = None) -> Pe
     folders = sorted(str(f) for f in touched)
     if not folders:
         return pending
-    if "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1:
-        context = multiprocessing.get_context("fork")
-        pending.answer, send = context.Pipe(duplex=False)
-        args = (send, since, top, commit, folders, today)
-        pending.child = context.Process(target=_answer, args=args, daemon=True)
-        pending.child.start()
-        send.close()
+    if can_fork():
+        pending.child = Forked(lambda: _answer(since, top, commit, folders, today))
     else:
         pending.found = states_at(since, top, commit, folders, today)
     return pending
 
 
-def _answer(send: Connection, since: str, top: Path, commit: str, folders: list[str], today: dt.date | None) -> None:
-    """The child's work: resolve, answer, exit (an error becomes every tenant's reason for a full plan).
-    Without the cyclic collector, as the working tree's load runs (skyconf.cli.common.load_tenants):
-    its passes over what loading builds doubled the child's time, and the plan waited for it."""
-    gc.disable()
+def _answer(since: str, top: Path, commit: str, folders: list[str], today: dt.date | None) -> dict[str, Then | str]:
+    """The child's work (see skyconf.forkmap.Forked, which runs it without the cyclic collector, as
+    the working tree's load runs): an error becomes every tenant's reason for a full plan."""
     try:
-        found: dict[str, Then | str] = states_at(since, top, commit, folders, today)
+        return states_at(since, top, commit, folders, today)
     except Exception as exc:  # any failure means "no scope", which the plan says
-        found = {f: f"the tenant at {since} could not be resolved ({type(exc).__name__})" for f in folders}
-    send.send(found)
-    send.close()
+        return {f: f"the tenant at {since} could not be resolved ({type(exc).__name__})" for f in folders}
 
 
 def states_at(since: str, top: Path, commit: str, folders: list[str], today: dt.date | None) -> dict[str, Then | str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -48,3 +49,12 @@ def test_an_error_of_the_work_itself_is_raised_here(monkeypatch: pytest.MonkeyPa
 
     with pytest.raises(ValueError, match="item 3"):
         forkmap.split_map(broken, [1, 2, 3, 4])
+
+
+@pytest.mark.skipif(not forkmap.can_fork(), reason="needs fork and a second CPU")
+def test_a_forked_answer_arrives_or_is_abandoned() -> None:
+    parent = os.getpid()
+    assert forkmap.Forked(lambda: {"from": os.getpid() != parent}).result() == {"from": True}
+    slow = forkmap.Forked(lambda: time.sleep(60) or "late")
+    slow.abandon()  # at once, not after a minute
+    assert not slow._child.is_alive()
