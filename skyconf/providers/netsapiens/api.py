@@ -109,9 +109,7 @@ class Api:
 
     lanes: list[httpx.AsyncClient]
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    # Counts of requests sent (method -> n), for progress and benchmarks.
-    sent: dict[str, int] = field(default_factory=dict)
-    # The same per domain (see for_domain), with retries: progress lines and the `-v` summary.
+    # Requests sent per domain (see for_domain), by method and with retries: progress and `-v`.
     by_domain: dict[str, RequestStats] = field(default_factory=dict)
     _idle: asyncio.Queue[httpx.AsyncClient] | None = None
     # GETs of this run: in flight (a future), then answered (status, body as `_kept` keeps it).
@@ -339,7 +337,6 @@ class Api:
                 self._idle.put_nowait(lane)
         lane = await self._idle.get()
         try:
-            self.sent[method] = self.sent.get(method, 0) + 1
             self._stats().count(method)
             started = time.monotonic()
             response = await lane.request(method, path, json=json, params=params)
